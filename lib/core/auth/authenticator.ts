@@ -1,0 +1,23 @@
+import type { HeaderMap, WebhookRequest } from "../types.js";
+
+/** What a custom `verify` (and `onRequest`-style checks) can see of a request. */
+export interface VerifiableRequest {
+  readonly method: string;
+  readonly headers: HeaderMap;
+  readonly query: Readonly<Record<string, unknown>>;
+  readonly remoteAddress: string | undefined;
+  /** The raw bytes, when this receiver read them (not when another middleware did). */
+  readonly rawBody: Buffer | undefined;
+}
+
+/**
+ * Authentication in two steps: `beforeBody` sees only headers, query and address, so a
+ * forged request is refused before any byte of its body is read; `afterBody` (custom
+ * `verify`) may look at the raw bytes. Both throw a WebhookError to refuse.
+ */
+export interface Authenticator {
+  beforeBody(request: WebhookRequest): void;
+  afterBody?(request: VerifiableRequest): Promise<void>;
+}
+
+export const noAuthentication: Authenticator = { beforeBody() {} };

@@ -1,0 +1,92 @@
+import { WebhookError } from "../errors.js";
+import { getHeader } from "../headers.js";
+import type { Authenticator, VerifiableRequest } from "./authenticator.js";
+import { ipAllowList } from "./ip-allow-list.js";
+import { digestSecrets, matchesSecret, type SecretDigest } from "./safe-compare.js";
+
+/**
+ * How to authenticate a provider that documents no signature. Credentials (`token`,
+ * `basic`) pass if any one given matches; `allowIps` and `verify` must pass as well.
+ */
+export interface AuthOptions {
+  /**
+   * A shared token, accepted as `Authorization: Bearer <token>`, an `X-Webhook-Token`
+   * header or a `?token=` query parameter (put it in the webhook URL you register).
+   * Several tokens may be valid at once, for rotation.
+   */
+  token?: string | readonly string[];
+  /** HTTP Basic credentials (register `https://user:pass@host/path` as the URL). */
+  basic?: { username: string; password: string };
+  /** Addresses and CIDR ranges allowed to post. Behind a proxy, set Express's `trust proxy`. */
+  allowIps?: readonly string[];
+  /** Your own check, with the raw body; return false to refuse (401), throw for 503. */
+  verify?: (request: VerifiableRequest) => boolean | Promise<boolean>;
+}
+
+const BASIC_CHALLENGE = { "WWW-Authenticate": 'Basic realm="webhooks", charset="UTF-8"' };
+
+function credentialsFrom(request: Parameters<Authenticator["beforeBody"]>[0]): { token?: string; basic?: string } {
+  const found: { token?: string; basic?: string } = {};
+  const authorization = getHeader(request.headers, "authorization");
+  if (authorization) {
+    const space = authorization.indexOf(" ");
+    const scheme = authorization.slice(0, space).toLowerCase();
+    const value = authorization.slice(space + 1).trim();
+    if (scheme === "bearer") found.token = value;
+    else if (scheme === "basic") found.basic = value;
+  }
+  found.token ??= getHeader(request.headers, "x-webhook-token");
+  const query = request.query?.["token"];
+  if (found.token === undefined && typeof query === "string") found.token = query;
+  return found;
+}
+
+function basicMatches(encoded: string, username: SecretDigest[], password: SecretDigest[]): boolean {
+  const decoded = Buffer.from(encoded, "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  if (colon === -1) return false;
+  // Both halves are always compared, so timing does not tell which one was wrong.
+  const userOk = matchesSecret(decoded.slice(0, colon), username);
+  const passOk = matchesSecret(decoded.slice(colon + 1), password);
+  return userOk && passOk;
+}
+
+/** Compiles `auth` options into an {@link Authenticator}; throws on a bad option. */
+export function genericAuth(options: AuthOptions): Authenticator {
+  const tokens = options.token === undefined ? undefined : digestSecrets(options.token);
+  const basic = options.basic && {
+    username: digestSecrets(options.basic.username),
+    password: digestSecrets(options.basic.password),
+  };
+  const ipAllowed = options.allowIps && ipAllowList(options.allowIps);
+  const { verify } = options;
+  const challenge = basic ? BASIC_CHALLENGE : undefined;
+
+  return {
+    beforeBody(request) {
+      if (ipAllowed && !ipAllowed(request.remoteAddress)) {
+        throw new WebhookError("ip_not_allowed", "Requests from this address are not allowed.");
+      }
+      if (!tokens && !basic) return;
+      const given = credentialsFrom(request);
+      if (given.token === undefined && given.basic === undefined) {
+        throw new WebhookError("signature_missing", "No credentials were sent.", { headers: challenge });
+      }
+      const ok =
+        (tokens !== undefined && given.token !== undefined && matchesSecret(given.token, tokens)) ||
+        (basic !== undefined && given.basic !== undefined && basicMatches(given.basic, basic.username, basic.password));
+      if (!ok) throw new WebhookError("signature_mismatch", "The credentials do not match.", { headers: challenge });
+    },
+    afterBody: verify
+      ? async (request) => {
+          let ok: boolean;
+          try {
+            ok = await verify(request);
+          } catch (cause) {
+            throw new WebhookError("auth_unavailable", "The verify function failed.", { cause });
+          }
+          if (ok !== true) throw new WebhookError("verification_failed", "The request did not pass verification.");
+        }
+      : undefined,
+  };
+}

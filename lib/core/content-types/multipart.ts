@@ -1,0 +1,100 @@
+import busboy from "busboy";
+import { WebhookError } from "../errors.js";
+import type { HeaderMap } from "../types.js";
+import { getHeader } from "../headers.js";
+import { expandNestedKeys } from "./nested-keys.js";
+
+/** A file part of a multipart body, held in memory (bounded by the limits). */
+export interface UploadedFile {
+  readonly filename: string;
+  readonly mimeType: string;
+  readonly encoding: string;
+  readonly data: Buffer;
+}
+
+export interface MultipartLimits {
+  /** Most bytes in one file part. @default the body limit */
+  maxFileSize: number;
+  /** Most file parts. @default 10 */
+  maxFiles: number;
+  /** Most non-file fields. @default 1000 */
+  maxFields: number;
+  /** Most bytes in one field value. @default 1 MiB */
+  maxFieldSize: number;
+}
+
+export function isUploadedFile(value: unknown): value is UploadedFile {
+  return typeof value === "object" && value !== null && Buffer.isBuffer((value as UploadedFile).data) && "filename" in value;
+}
+
+/** Parses the parts of a multipart body into entries, in order, files as {@link UploadedFile}. */
+export function parseMultipartEntries(
+  body: Buffer,
+  headers: HeaderMap,
+  limits: MultipartLimits,
+  charset = "utf-8",
+): Promise<[string, unknown][]> {
+  return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({
+        headers: { "content-type": getHeader(headers, "content-type") ?? "" },
+        defCharset: charset,
+        limits: {
+          fileSize: limits.maxFileSize,
+          files: limits.maxFiles,
+          fields: limits.maxFields,
+          fieldSize: limits.maxFieldSize,
+          parts: limits.maxFiles + limits.maxFields,
+        },
+      });
+    } catch (cause) {
+      // busboy throws synchronously for a missing or malformed boundary.
+      return reject(new WebhookError("malformed_body", "The multipart body has no valid boundary.", { cause }));
+    }
+
+    const entries: [string, unknown][] = [];
+    let settled = false;
+    const fail = (error: WebhookError): void => {
+      if (settled) return;
+      settled = true;
+      parser.removeAllListeners();
+      parser.on("error", () => {});
+      reject(error);
+    };
+    const tooLarge = (what: string): void => fail(new WebhookError("body_too_large", `The multipart body has ${what}.`));
+
+    parser.on("field", (name, value, info) => {
+      if (info.valueTruncated) return tooLarge(`a field over ${limits.maxFieldSize} bytes`);
+      entries.push([name, value]);
+    });
+    parser.on("file", (name, stream, info) => {
+      const chunks: Buffer[] = [];
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("limit", () => tooLarge(`a file over ${limits.maxFileSize} bytes`));
+      stream.on("end", () => {
+        entries.push([name, { filename: info.filename ?? "", mimeType: info.mimeType, encoding: info.encoding, data: Buffer.concat(chunks) }]);
+      });
+    });
+    parser.on("partsLimit", () => tooLarge("too many parts"));
+    parser.on("filesLimit", () => tooLarge(`more than ${limits.maxFiles} files`));
+    parser.on("fieldsLimit", () => tooLarge(`more than ${limits.maxFields} fields`));
+    parser.on("error", (cause) => fail(new WebhookError("malformed_body", "The multipart body is malformed.", { cause })));
+    parser.on("close", () => {
+      if (settled) return;
+      settled = true;
+      resolve(entries);
+    });
+    parser.end(body);
+  });
+}
+
+/** Parses a `multipart/form-data` body into a nested object (`a[b]` keys expand). */
+export async function parseMultipart(
+  body: Buffer,
+  headers: HeaderMap,
+  limits: MultipartLimits,
+  charset?: string,
+): Promise<Record<string, unknown>> {
+  return expandNestedKeys(await parseMultipartEntries(body, headers, limits, charset));
+}

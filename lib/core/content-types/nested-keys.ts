@@ -1,0 +1,81 @@
+import { isUnsafeKey } from "./safe-keys.js";
+
+/** Deepest `a[b][c]` nesting expanded; deeper brackets stay part of the last key. */
+const MAX_DEPTH = 32;
+/** Largest numeric index turned into an array slot; above it, an object key. */
+const MAX_ARRAY_INDEX = 1000;
+
+type Node = Record<string, unknown> | unknown[];
+
+/** Splits "a[b][0][]" into ["a", "b", "0", ""]; a malformed key is one segment. */
+export function splitKey(key: string): string[] {
+  const open = key.indexOf("[");
+  if (open <= 0 || !key.endsWith("]")) return [key];
+  const segments = [key.slice(0, open)];
+  let rest = key.slice(open);
+  while (rest.length > 0 && segments.length <= MAX_DEPTH) {
+    const close = rest.indexOf("]");
+    if (rest[0] !== "[" || close === -1) return [key];
+    segments.push(rest.slice(1, close));
+    rest = rest.slice(close + 1);
+  }
+  if (rest.length > 0) segments[segments.length - 1] += rest;
+  return segments;
+}
+
+function isIndex(segment: string): boolean {
+  return /^\d{1,4}$/.test(segment) && Number(segment) <= MAX_ARRAY_INDEX;
+}
+
+function child(container: Node, segment: string, next: string): Node {
+  const existing = (container as Record<string, unknown>)[segment];
+  if (typeof existing === "object" && existing !== null) return existing as Node;
+  const created: Node = next === "" || isIndex(next) ? [] : {};
+  assign(container, segment, created);
+  return created;
+}
+
+function assign(container: Node, segment: string, value: unknown): void {
+  if (Array.isArray(container)) {
+    if (segment === "") container.push(value);
+    else if (isIndex(segment)) container[Number(segment)] = value;
+    // A named key inside an array: keep it rather than drop data.
+    else (container as unknown as Record<string, unknown>)[segment] = value;
+    return;
+  }
+  const previous = container[segment];
+  // Repeated plain keys ("tag=a&tag=b") collect into an array, as qs does.
+  if (previous !== undefined && typeof previous !== "object") container[segment] = [previous, value];
+  else if (Array.isArray(previous) && typeof value !== "object") previous.push(value);
+  else container[segment] = value;
+}
+
+/**
+ * Turns form fields into an object the way Rails and qs do: `a[b][c]=1` nests, `a[]=1`
+ * and `a[0]=1` make arrays, a repeated key collects into an array. Keys that could
+ * reach a prototype (`__proto__`, `constructor`, `prototype`) are dropped.
+ */
+export function expandNestedKeys(entries: Iterable<readonly [string, unknown]>): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  for (const [key, value] of entries) {
+    const segments = splitKey(key);
+    if (segments.some(isUnsafeKey)) continue;
+    let container: Node = root;
+    for (let i = 0; i < segments.length - 1; i++) {
+      container = child(container, segments[i]!, segments[i + 1]!);
+    }
+    assign(container, segments[segments.length - 1]!, value);
+  }
+  return root;
+}
+
+/** Expands an object whose keys are still flat (`{ "object[id]": "1" }`), e.g. from `express.urlencoded({ extended: false })`. */
+export function expandFlatObject(value: Record<string, unknown>): Record<string, unknown> {
+  const entries: [string, unknown][] = [];
+  for (const key of Object.keys(value)) {
+    const item = value[key];
+    if (Array.isArray(item) && !key.includes("[")) for (const one of item) entries.push([key, one]);
+    else entries.push([key, item]);
+  }
+  return expandNestedKeys(entries);
+}

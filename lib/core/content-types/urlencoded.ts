@@ -1,0 +1,57 @@
+import { WebhookError } from "../errors.js";
+import { decodeText } from "./decode-text.js";
+import { expandNestedKeys } from "./nested-keys.js";
+
+/** Percent-decodes one `application/x-www-form-urlencoded` token into bytes. */
+function percentDecode(token: string): Uint8Array {
+  const plus = token.includes("+") ? token.replace(/\+/g, " ") : token;
+  if (!plus.includes("%")) return Buffer.from(plus, "latin1");
+  const bytes = Buffer.allocUnsafe(plus.length);
+  let length = 0;
+  for (let i = 0; i < plus.length; i++) {
+    const code = plus.charCodeAt(i);
+    if (code === 0x25 && i + 2 < plus.length && isHex(plus, i + 1) && isHex(plus, i + 2)) {
+      bytes[length++] = Number.parseInt(plus.slice(i + 1, i + 3), 16);
+      i += 2;
+    } else {
+      // A stray "%" stays literal, as browsers and qs do.
+      bytes[length++] = code & 0xff;
+    }
+  }
+  return bytes.subarray(0, length);
+}
+
+function isHex(text: string, index: number): boolean {
+  const code = text.charCodeAt(index);
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102);
+}
+
+export interface UrlencodedOptions {
+  charset?: string | undefined;
+  /** Most fields accepted (413 beyond). */
+  maxFields: number;
+}
+
+/** Parses a form body into fields, in order, each key and value decoded in `charset`. */
+export function parseUrlencodedEntries(bytes: Uint8Array, { charset, maxFields }: UrlencodedOptions): [string, string][] {
+  // The wire format is ASCII; latin1 keeps every byte as one char for percentDecode.
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+  const entries: [string, string][] = [];
+  if (text.length === 0) return entries;
+  for (const pair of text.split("&")) {
+    if (pair.length === 0) continue;
+    if (entries.length >= maxFields) {
+      throw new WebhookError("body_too_large", `The form has more than ${maxFields} fields.`);
+    }
+    const eq = pair.indexOf("=");
+    const rawKey = eq === -1 ? pair : pair.slice(0, eq);
+    const rawValue = eq === -1 ? "" : pair.slice(eq + 1);
+    entries.push([decodeText(percentDecode(rawKey), charset), decodeText(percentDecode(rawValue), charset)]);
+  }
+  return entries;
+}
+
+/** Parses an `application/x-www-form-urlencoded` body into a nested object (`a[b]=1`). */
+export function parseUrlencoded(bytes: Uint8Array, options: UrlencodedOptions): Record<string, unknown> {
+  return expandNestedKeys(parseUrlencodedEntries(bytes, options));
+}

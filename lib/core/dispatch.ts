@@ -1,0 +1,47 @@
+import { WebhookError } from "./errors.js";
+import type { Listener } from "./emitter.js";
+import type { WebhookEventBase } from "./types.js";
+
+/**
+ * Calls every listener with the event, all at once, and settles when all have. One or
+ * more failures become one `handler_failed` error carrying each cause and the event.
+ */
+export async function dispatch(event: WebhookEventBase, listeners: readonly Listener<WebhookEventBase>[]): Promise<void> {
+  if (listeners.length === 0) return;
+  if (listeners.length === 1) {
+    try {
+      await listeners[0]!(event);
+    } catch (error) {
+      throw handlerFailed(event, [error]);
+    }
+    return;
+  }
+  const results = await Promise.allSettled(listeners.map(async (listener) => listener(event)));
+  const errors = results.flatMap((result) => (result.status === "rejected" ? [result.reason as unknown] : []));
+  if (errors.length > 0) throw handlerFailed(event, errors);
+}
+
+function handlerFailed(event: WebhookEventBase, errors: unknown[]): WebhookError {
+  const first = errors[0];
+  const count = errors.length === 1 ? "A listener" : `${errors.length} listeners`;
+  // The causes stay on the error; the message goes to the sender, so it names none.
+  return new WebhookError("handler_failed", `${count} failed for "${event.name}".`, {
+    provider: event.provider,
+    event,
+    errors,
+    cause: first,
+  });
+}
+
+export const TIMED_OUT = Symbol("timed out");
+
+/** Resolves with the promise's outcome, or with TIMED_OUT after `ms` (the promise runs on). */
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  if (!Number.isFinite(ms)) return promise;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(resolve, ms, TIMED_OUT);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

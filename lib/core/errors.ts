@@ -1,0 +1,119 @@
+import type { WebhookEventBase } from "./types.js";
+
+/** Stable, documented reasons a delivery was refused or failed. */
+export type WebhookErrorCode =
+  | "method_not_allowed"
+  | "signature_missing"
+  | "signature_mismatch"
+  | "ip_not_allowed"
+  | "verification_failed"
+  | "auth_unavailable"
+  | "body_too_large"
+  | "request_aborted"
+  | "unsupported_media_type"
+  | "unsupported_charset"
+  | "malformed_body"
+  | "invalid_envelope"
+  | "invalid_payload"
+  | "handler_failed"
+  | "dispatch_timeout"
+  | "delivery_in_progress"
+  | "store_unavailable"
+  | "internal_error";
+
+const DEFAULT_STATUS: Record<WebhookErrorCode, number> = {
+  method_not_allowed: 405,
+  signature_missing: 401,
+  signature_mismatch: 401,
+  // 403, not 401: credentials would not help a caller from the wrong network.
+  ip_not_allowed: 403,
+  verification_failed: 401,
+  // 503: our dependency failed, not the sender; a resending provider may try again.
+  auth_unavailable: 503,
+  body_too_large: 413,
+  request_aborted: 400,
+  unsupported_media_type: 415,
+  unsupported_charset: 415,
+  malformed_body: 400,
+  invalid_envelope: 400,
+  invalid_payload: 400,
+  handler_failed: 500,
+  dispatch_timeout: 503,
+  delivery_in_progress: 503,
+  store_unavailable: 503,
+  internal_error: 500,
+};
+
+/** A zod-style issue list, kept structural so this module does not depend on zod. */
+export interface ValidationIssue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+  readonly code?: string;
+}
+
+export interface WebhookErrorDetails {
+  status?: number;
+  provider?: string;
+  cause?: unknown;
+  /** The event, when the failure happened after it was identified. */
+  event?: WebhookEventBase;
+  /** The parsed, unvalidated payload (for `invalid_payload` and `invalid_envelope`). */
+  payload?: unknown;
+  /** Schema issues, for `invalid_payload` and `invalid_envelope`. */
+  issues?: readonly ValidationIssue[];
+  /** Every listener error, for `handler_failed`. */
+  errors?: readonly unknown[];
+  /** Extra response headers (e.g. `WWW-Authenticate`). */
+  headers?: Readonly<Record<string, string>>;
+}
+
+const BRAND = Symbol.for("express-webhook-receivers.WebhookError");
+
+/**
+ * The one error type this package produces. `code` is stable and documented; `status`
+ * is what the receiver answered (or would answer).
+ */
+export class WebhookError extends Error {
+  override readonly name = "WebhookError";
+  readonly code: WebhookErrorCode;
+  readonly status: number;
+  readonly provider: string | undefined;
+  readonly event: WebhookEventBase | undefined;
+  readonly payload: unknown;
+  readonly issues: readonly ValidationIssue[] | undefined;
+  readonly errors: readonly unknown[] | undefined;
+  readonly headers: Readonly<Record<string, string>> | undefined;
+
+  constructor(code: WebhookErrorCode, message: string, details: WebhookErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = code;
+    this.status = details.status ?? DEFAULT_STATUS[code];
+    this.provider = details.provider;
+    this.event = details.event;
+    this.payload = details.payload;
+    this.issues = details.issues;
+    this.errors = details.errors;
+    this.headers = details.headers;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /** A copy carrying more context, keeping code and message. */
+  with(details: WebhookErrorDetails): WebhookError {
+    return new WebhookError(this.code, this.message, {
+      status: this.status,
+      provider: this.provider,
+      cause: this.cause,
+      event: this.event,
+      payload: this.payload,
+      issues: this.issues,
+      errors: this.errors,
+      headers: this.headers,
+      ...details,
+    });
+  }
+}
+
+/** True for errors from this package, even across its ESM and CommonJS copies. */
+export function isWebhookError(value: unknown): value is WebhookError {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+}

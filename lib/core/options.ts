@@ -1,0 +1,171 @@
+import { z } from "zod";
+import type { Authenticator } from "./auth/authenticator.js";
+import { noAuthentication } from "./auth/authenticator.js";
+import { genericAuth, type AuthOptions } from "./auth/generic-auth.js";
+import { headerSecret } from "./auth/header-secret.js";
+import type { MultipartLimits } from "./content-types/multipart.js";
+import { parseSize } from "./read-body.js";
+import type { Logger } from "./types.js";
+import { isDedupeStore, type DedupeStore } from "../stores/types.js";
+import { MemoryStore } from "../stores/memory.js";
+
+/** Options every receiver takes. */
+export interface ReceiverOptions {
+  /** Largest body accepted (bytes, or "512kb", "1mb"); larger ones get 413. @default "1mb" */
+  limit?: number | string;
+  /**
+   * Dropping repeated deliveries by the provider's delivery id: a store (shared between
+   * instances), `{ store, ttlMs }`, or `false`. @default an in-memory store, 24 h, where
+   * the provider sends a delivery id (off for OK SKY)
+   */
+  dedupe?: false | DedupeStore | { store?: DedupeStore; ttlMs?: number };
+  /**
+   * When to answer: after listeners finish (`"after-dispatch"`, failures answered so the
+   * provider resends), or at once (`"immediate"`, failures go to `onError`).
+   * @default "after-dispatch"
+   */
+  ack?: "after-dispatch" | "immediate";
+  /**
+   * How long listeners may run before the receiver answers anyway (they keep running).
+   * @default 4000 (below Misskey's 5 s sender timeout)
+   */
+  dispatchTimeoutMs?: number;
+  /** A pino-compatible logger: one line per refusal and failure, never a secret. */
+  logger?: Logger;
+  /** Limits for `multipart/form-data` bodies. */
+  multipart?: Partial<MultipartLimits>;
+  /** Most fields in a form body (413 beyond). @default 1000 */
+  maxFields?: number;
+}
+
+/** Options of a provider that sends a static secret in a header. */
+export interface HeaderSecretOptions extends ReceiverOptions {
+  /** The secret set at the provider; several are accepted at once, for rotation. */
+  secret?: string | readonly string[];
+  /** Accept deliveries with no secret at all (only where the provider has none set). */
+  allowUnauthenticated?: boolean;
+}
+
+/** Options of a provider that documents no signature. */
+export interface GenericAuthOptions extends ReceiverOptions {
+  /** How requests prove they come from the provider. Required unless `allowUnauthenticated`. */
+  auth?: AuthOptions;
+  /** Accept any request (only behind something else that authenticates). */
+  allowUnauthenticated?: boolean;
+}
+
+const secretList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+const positiveInt = z.number().int().positive();
+const fn = z.custom<(...args: never[]) => unknown>((value) => typeof value === "function", "Expected a function");
+
+const sharedShape = {
+  limit: z.union([positiveInt, z.string().regex(/^\s*\d+(\.\d+)?\s*(b|kb|mb|gb)?\s*$/i, 'Expected e.g. "1mb"')]).optional(),
+  dedupe: z
+    .union([
+      z.literal(false),
+      z.custom<DedupeStore>(isDedupeStore, "Expected a store with get, set and delete"),
+      z.strictObject({ store: z.custom<DedupeStore>(isDedupeStore).optional(), ttlMs: positiveInt.optional() }),
+    ])
+    .optional(),
+  ack: z.enum(["after-dispatch", "immediate"]).optional(),
+  dispatchTimeoutMs: positiveInt.optional(),
+  logger: z.custom<Logger>((v) => typeof (v as Logger)?.warn === "function" && typeof (v as Logger)?.error === "function", "Expected a logger with warn and error").optional(),
+  multipart: z
+    .strictObject({ maxFileSize: positiveInt, maxFiles: positiveInt, maxFields: positiveInt, maxFieldSize: positiveInt })
+    .partial()
+    .optional(),
+  maxFields: positiveInt.optional(),
+  allowUnauthenticated: z.boolean().optional(),
+};
+
+const headerSecretSchema = z.strictObject({ ...sharedShape, secret: secretList.optional() });
+const genericAuthSchema = z.strictObject({
+  ...sharedShape,
+  auth: z
+    .strictObject({
+      token: secretList.optional(),
+      basic: z.strictObject({ username: z.string().min(1), password: z.string().min(1) }).optional(),
+      allowIps: z.array(z.string()).min(1).optional(),
+      verify: fn.optional(),
+    })
+    .refine((auth) => Object.values(auth).some((v) => v !== undefined), "auth needs token, basic, allowIps or verify")
+    .optional(),
+});
+
+/** Options after validation, with every default applied. */
+export interface ResolvedOptions {
+  limit: number;
+  dedupe: { store: DedupeStore; ttlMs: number } | undefined;
+  ack: "after-dispatch" | "immediate";
+  dispatchTimeoutMs: number;
+  logger: Logger | undefined;
+  multipart: MultipartLimits;
+  maxFields: number;
+  authenticator: Authenticator;
+}
+
+export const DEFAULT_LIMIT = 1024 * 1024;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+interface Defaults {
+  dedupeByDefault: boolean;
+  dispatchTimeoutMs: number;
+}
+
+function validate<T>(schema: z.ZodType<T>, options: unknown, factory: string): T {
+  const result = schema.safeParse(options ?? {});
+  if (!result.success) throw new TypeError(`${factory}: invalid options\n${z.prettifyError(result.error)}`);
+  return result.data;
+}
+
+function resolveShared(options: z.infer<typeof headerSecretSchema>, defaults: Defaults, authenticator: Authenticator): ResolvedOptions {
+  const limit = options.limit === undefined ? DEFAULT_LIMIT : parseSize(options.limit);
+  const maxFields = options.maxFields ?? 1000;
+  let dedupe: ResolvedOptions["dedupe"];
+  if (options.dedupe === undefined) {
+    dedupe = defaults.dedupeByDefault ? { store: new MemoryStore(), ttlMs: DAY_MS } : undefined;
+  } else if (options.dedupe !== false) {
+    dedupe = isDedupeStore(options.dedupe)
+      ? { store: options.dedupe, ttlMs: DAY_MS }
+      : { store: options.dedupe.store ?? new MemoryStore(), ttlMs: options.dedupe.ttlMs ?? DAY_MS };
+  }
+  return {
+    limit,
+    dedupe,
+    ack: options.ack ?? "after-dispatch",
+    dispatchTimeoutMs: options.dispatchTimeoutMs ?? defaults.dispatchTimeoutMs,
+    logger: options.logger,
+    maxFields,
+    multipart: { maxFileSize: limit, maxFiles: 10, maxFields, maxFieldSize: limit, ...options.multipart },
+    authenticator,
+  };
+}
+
+function requireAuthChoice(hasAuth: boolean, allowUnauthenticated: boolean | undefined, factory: string, what: string): void {
+  if (!hasAuth && allowUnauthenticated !== true) {
+    throw new TypeError(`${factory}: set ${what}, or allowUnauthenticated: true to accept unauthenticated requests.`);
+  }
+}
+
+/** Validates the options of a header-secret provider and builds its authenticator. */
+export function resolveHeaderSecretOptions(options: HeaderSecretOptions, header: string, defaults: Defaults, factory: string): ResolvedOptions {
+  const parsed = validate(headerSecretSchema, options, factory);
+  requireAuthChoice(parsed.secret !== undefined, parsed.allowUnauthenticated, factory, "secret");
+  const authenticator = parsed.secret === undefined ? noAuthentication : headerSecret(header, parsed.secret);
+  return resolveShared(parsed, defaults, authenticator);
+}
+
+/** Validates the options of a provider without a documented signature and builds its authenticator. */
+export function resolveGenericAuthOptions(options: GenericAuthOptions, defaults: Defaults, factory: string): ResolvedOptions {
+  const parsed = validate(genericAuthSchema, options, factory);
+  requireAuthChoice(parsed.auth !== undefined, parsed.allowUnauthenticated, factory, "auth ({ token }, { basic }, { allowIps } or { verify })");
+  let authenticator = noAuthentication;
+  if (parsed.auth !== undefined) {
+    try {
+      authenticator = genericAuth(parsed.auth as AuthOptions);
+    } catch (error) {
+      throw new TypeError(`${factory}: ${(error as Error).message}`);
+    }
+  }
+  return resolveShared(parsed, defaults, authenticator);
+}

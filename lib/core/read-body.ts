@@ -1,0 +1,78 @@
+import type { Readable } from "node:stream";
+import { WebhookError } from "./errors.js";
+
+export interface ReadBodyOptions {
+  /** Most bytes accepted. */
+  limit: number;
+  /** The Content-Length header, if any: refuse early instead of reading. */
+  declaredLength?: string | undefined;
+}
+
+/**
+ * Reads a request body into one Buffer, refusing with 413 as soon as it is known to be
+ * over the limit: from Content-Length before any byte is read, or at the first chunk
+ * that crosses it. The rest is never buffered; the stream is paused and left to the
+ * HTTP layer (the adapter answers with `Connection: close`).
+ */
+export function readBody(stream: Readable, { limit, declaredLength }: ReadBodyOptions): Promise<Buffer> {
+  if (declaredLength !== undefined) {
+    const length = Number(declaredLength);
+    if (Number.isFinite(length) && length > limit) return Promise.reject(tooLarge(limit));
+  }
+  if (stream.readableEnded) return Promise.resolve(Buffer.alloc(0));
+
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+
+    const cleanup = (): void => {
+      stream.off("data", onData);
+      stream.off("end", onEnd);
+      stream.off("error", onError);
+      stream.off("aborted", onAborted);
+      stream.off("close", onClose);
+    };
+    const fail = (error: WebhookError): void => {
+      cleanup();
+      stream.pause();
+      reject(error);
+    };
+    const onData = (chunk: Buffer | string): void => {
+      const buffer = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+      received += buffer.length;
+      if (received > limit) return fail(tooLarge(limit));
+      chunks.push(buffer);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
+    };
+    const onError = (cause: Error): void =>
+      fail(new WebhookError("request_aborted", "The request body could not be read.", { cause }));
+    const onAborted = (): void => fail(new WebhookError("request_aborted", "The client aborted the request."));
+    // "close" before "end" means the connection went away mid-body.
+    const onClose = (): void => {
+      if (!stream.readableEnded) onAborted();
+    };
+
+    stream.on("data", onData);
+    stream.on("end", onEnd);
+    stream.on("error", onError);
+    stream.on("aborted", onAborted);
+    stream.on("close", onClose);
+  });
+}
+
+function tooLarge(limit: number): WebhookError {
+  return new WebhookError("body_too_large", `The request body is larger than the limit of ${limit} bytes.`);
+}
+
+const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+/** Accepts a byte count or a size such as "512kb" or "1mb" (powers of 1024). */
+export function parseSize(size: number | string): number {
+  if (typeof size === "number") return size;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(size);
+  if (!match) throw new TypeError(`Invalid size "${size}": use a byte count or e.g. "512kb", "1mb".`);
+  return Math.floor(Number(match[1]) * UNITS[(match[2] ?? "b").toLowerCase()]!);
+}

@@ -1,0 +1,15 @@
+export { createMisskeyReceiver } from "./providers/misskey/index.js";
+export type { MisskeyEvents, MisskeyMeta, MisskeyReceiver, MisskeyReceiverOptions } from "./providers/misskey/index.js";
+
+export { WebhookError, isWebhookError } from "./core/errors.js";
+export type { WebhookErrorCode, ValidationIssue } from "./core/errors.js";
+export { WebhookReceiver } from "./core/receiver.js";
+export type { AnyEvent, EventMap } from "./core/receiver.js";
+export type { ReceiverOptions, HeaderSecretOptions, GenericAuthOptions } from "./core/options.js";
+export type { AuthOptions } from "./core/auth/generic-auth.js";
+export type { VerifiableRequest } from "./core/auth/authenticator.js";
+export type { UploadedFile } from "./core/content-types/multipart.js";
+export type { WebhookRequest, WebhookResponse, WebhookEvent, UnknownWebhookEvent, WebhookEventBase, Logger, HeaderMap } from "./core/types.js";
+export { createExpressRouter, type ExpressWebhookReceiver } from "./adapters/express.js";
+export { MemoryStore, type MemoryStoreOptions } from "./stores/memory.js";
+export type { DedupeStore } from "./stores/types.js";

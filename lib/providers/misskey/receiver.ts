@@ -1,0 +1,54 @@
+import { withExpressRouter, type ExpressWebhookReceiver } from "../../adapters/express.js";
+import { getHeader } from "../../core/headers.js";
+import { resolveHeaderSecretOptions, type HeaderSecretOptions } from "../../core/options.js";
+import { parseEnvelope, type ProviderProtocol } from "../../core/protocol.js";
+import { WebhookReceiver, type EventMap } from "../../core/receiver.js";
+import { misskeyEnvelopeSchema, misskeyEventSchemas, type MisskeyEventSchemas } from "./schema.js";
+
+/** Where a Misskey delivery came from (its request headers). */
+export interface MisskeyMeta {
+  /** `X-Misskey-Host`: the instance's host name. */
+  host: string | undefined;
+  /** `X-Misskey-Hook-Id`: the webhook's id on that instance. */
+  hookId: string | undefined;
+}
+
+export const MISSKEY_SECRET_HEADER = "X-Misskey-Hook-Secret";
+
+export const misskeyProtocol: ProviderProtocol<"misskey", MisskeyEventSchemas, MisskeyMeta> = {
+  provider: "misskey",
+  events: misskeyEventSchemas,
+  formats: ["json"],
+  // Before 13.11 Misskey set no type and fetch sent "text/plain;charset=UTF-8".
+  jsonAliases: ["text/plain", ""],
+  identify(payload) {
+    const envelope = parseEnvelope(misskeyEnvelopeSchema, payload, "misskey");
+    return { name: envelope.type, id: envelope.eventId };
+  },
+  meta: (request) => ({
+    host: getHeader(request.headers, "x-misskey-host"),
+    hookId: getHeader(request.headers, "x-misskey-hook-id"),
+  }),
+  // Misskey retries 5xx, 429 and timeouts (4 tries over ~11 min); other 4xx are final.
+  resends: true,
+  dedupeByDefault: true,
+  // The sender aborts at 5 s: answer before it does.
+  dispatchTimeoutMs: 4000,
+};
+
+export type MisskeyReceiverOptions = HeaderSecretOptions;
+export type MisskeyEvents = EventMap<"misskey", MisskeyEventSchemas, MisskeyMeta>;
+export type MisskeyReceiver = ExpressWebhookReceiver<"misskey", MisskeyEventSchemas, MisskeyMeta>;
+
+/**
+ * Receives Misskey webhooks (user and system hooks), checking `X-Misskey-Hook-Secret`.
+ *
+ * @example
+ * const misskey = createMisskeyReceiver({ secret: process.env.MISSKEY_HOOK_SECRET! });
+ * misskey.on("note", (e) => console.log(e.payload.body.note.text));
+ * app.use("/hooks/misskey", misskey.router);
+ */
+export function createMisskeyReceiver(options: MisskeyReceiverOptions): MisskeyReceiver {
+  const resolved = resolveHeaderSecretOptions(options, MISSKEY_SECRET_HEADER, misskeyProtocol, "createMisskeyReceiver");
+  return withExpressRouter(new WebhookReceiver(misskeyProtocol, resolved));
+}

@@ -1,0 +1,110 @@
+import { randomUUID } from "node:crypto";
+import type { MisskeyEventName, MisskeyPayloads, MisskeyNote, MisskeyUserLite } from "../../providers/misskey/schema.js";
+import { MISSKEY_SECRET_HEADER } from "../../providers/misskey/receiver.js";
+import { makeDelivery, type Delivery } from "../delivery.js";
+import { deepMerge } from "../encode.js";
+
+const user: MisskeyUserLite = {
+  id: "9abc0000user",
+  name: "Alice",
+  username: "alice",
+  host: null,
+  avatarUrl: "https://misskey.example/avatar.webp",
+  avatarBlurhash: null,
+  emojis: {},
+  onlineStatus: "online",
+};
+
+const note: MisskeyNote = {
+  id: "9abc0000note",
+  createdAt: "2026-11-23T05:00:00.000Z",
+  userId: user.id,
+  user,
+  text: "Hello, fediverse!",
+  cw: null,
+  visibility: "public",
+  localOnly: false,
+  replyId: null,
+  renoteId: null,
+  fileIds: [],
+  files: [],
+  reactions: {},
+  renoteCount: 0,
+  repliesCount: 0,
+};
+
+const detailed = { ...user, description: "hi", followersCount: 1, followingCount: 2, notesCount: 3, createdAt: "2026-01-01T00:00:00.000Z" };
+const report = {
+  id: "9abc0000rep",
+  targetUserId: user.id,
+  targetUser: user,
+  targetUserHost: null,
+  reporterId: "9abc0000mod",
+  reporter: { ...user, id: "9abc0000mod", username: "bob" },
+  reporterHost: null,
+  assigneeId: null,
+  assignee: null,
+  resolved: false,
+  forwarded: false,
+  comment: "spam",
+  moderationNote: null,
+  resolvedAs: null,
+};
+
+const bodies: { [K in MisskeyEventName]: MisskeyPayloads[K]["body"] } = {
+  note: { note },
+  reply: { note: { ...note, id: "9abc0000reply", replyId: "9abc0000orig", text: "@alice hi" } },
+  renote: { note: { ...note, id: "9abc0000rn", renoteId: note.id, text: null } },
+  mention: { note: { ...note, id: "9abc0000men", text: "@alice look" } },
+  follow: { user: detailed },
+  unfollow: { user: detailed },
+  followed: { user },
+  reaction: { note, reaction: "👍" },
+  abuseReport: report,
+  abuseReportResolved: { ...report, resolved: true, resolvedAs: "accept" },
+  userCreated: user,
+  inactiveModeratorsWarning: { remainingTime: { time: 86_400_000, asHours: 24, asDays: 1 } },
+  inactiveModeratorsInvitationOnlyChanged: {},
+};
+
+const SYSTEM_EVENTS = new Set<MisskeyEventName>([
+  "abuseReport",
+  "abuseReportResolved",
+  "userCreated",
+  "inactiveModeratorsWarning",
+  "inactiveModeratorsInvitationOnlyChanged",
+]);
+
+export const misskeyEventNames = Object.keys(bodies) as MisskeyEventName[];
+
+/** A sample payload of a Misskey event, with a fresh `eventId`. */
+export function misskeyPayload<K extends MisskeyEventName>(event: K): MisskeyPayloads[K] {
+  return {
+    server: "https://misskey.example",
+    hookId: "9abc0000hook",
+    ...(SYSTEM_EVENTS.has(event) ? {} : { userId: user.id }),
+    eventId: randomUUID(),
+    createdAt: Date.now(),
+    type: event,
+    body: structuredClone(bodies[event]),
+  } as MisskeyPayloads[K];
+}
+
+export interface MisskeyDeliveryOptions<K extends MisskeyEventName> {
+  /** The secret to send; omit for none. */
+  secret?: string;
+  /** Merged into the sample payload (nested objects merge, arrays replace). */
+  overrides?: Partial<MisskeyPayloads[K]> | Record<string, unknown>;
+}
+
+/** A Misskey delivery as Misskey sends it: JSON with its `X-Misskey-*` headers. */
+export function misskeyDelivery<K extends MisskeyEventName>(event: K, options: MisskeyDeliveryOptions<K> = {}): Delivery<MisskeyPayloads[K]> {
+  const payload = deepMerge(misskeyPayload(event), options.overrides);
+  const headers: Record<string, string> = {
+    "user-agent": "Misskey-Hooks",
+    "x-misskey-host": "misskey.example",
+    "x-misskey-hook-id": payload.hookId,
+  };
+  if (options.secret !== undefined) headers[MISSKEY_SECRET_HEADER.toLowerCase()] = options.secret;
+  return makeDelivery(payload, "application/json", headers);
+}
