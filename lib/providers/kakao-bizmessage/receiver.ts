@@ -1,0 +1,72 @@
+import { withExpressRouter, type ExpressWebhookReceiver } from "../../adapters/express.js";
+import { resolveHeaderSecretOptions, type HeaderSecretOptions } from "../../core/options.js";
+import { parseEnvelope, type ProviderProtocol } from "../../core/protocol.js";
+import { WebhookReceiver, type EventMap } from "../../core/receiver.js";
+import { kakaoBizmessageEventSchemas, kakaoEnvelopeSchema, type KakaoBizmessageEventSchemas } from "./schema.js";
+
+/** Which NHN Cloud product and webhook setting a delivery came from (from its envelope). */
+export interface KakaoBizmessageMeta {
+  /** The product that raised the event ("KakaoTalk Bizmessage"; siblings: SMS, Email). */
+  productName: string;
+  /** The app key of the project the event happened in. */
+  appKey: string;
+  /** The webhook setting's id. */
+  webhookConfigId: string;
+}
+
+/**
+ * The header NHN Cloud puts the console's "signature" in: a static string, not an HMAC.
+ * (The docs' cURL sample shows a wrong value and an `X-Secret-Key` header; neither is sent.)
+ */
+export const KAKAO_SIGNATURE_HEADER = "X-Toast-Webhook-Signature";
+
+export const kakaoBizmessageProtocol: ProviderProtocol<"kakao-bizmessage", KakaoBizmessageEventSchemas, KakaoBizmessageMeta> = {
+  provider: "kakao-bizmessage",
+  events: kakaoBizmessageEventSchemas,
+  formats: ["json"],
+  // Sent as "application/json;charset=UTF-8"; a missing type is read as JSON too.
+  jsonAliases: [""],
+  identify(payload) {
+    const envelope = parseEnvelope(kakaoEnvelopeSchema, payload, "kakao-bizmessage");
+    return { name: envelope.event, id: envelope.hooksId };
+  },
+  meta(_request, payload) {
+    const { productName, appKey, webhookConfigId } = parseEnvelope(kakaoEnvelopeSchema, payload, "kakao-bizmessage");
+    return { productName, appKey, webhookConfigId };
+  },
+  // Retries are not documented. Answering failures with 5xx lets a resend (if NHN makes
+  // one) be dispatched again; dedupe on hooksId makes that safe.
+  resends: true,
+  dedupeByDefault: true,
+  // The sender's timeout is not documented either: answer well within common 5 s limits.
+  dispatchTimeoutMs: 4000,
+};
+
+/**
+ * Options of {@link createKakaoBizmessageReceiver}. `secret` is the webhook signature set in
+ * the NHN Cloud console; the console makes it optional, so a webhook without one needs
+ * `allowUnauthenticated: true` (and should then be protected some other way).
+ */
+export type KakaoBizmessageReceiverOptions = HeaderSecretOptions;
+export type KakaoBizmessageEvents = EventMap<"kakao-bizmessage", KakaoBizmessageEventSchemas, KakaoBizmessageMeta>;
+export type KakaoBizmessageReceiver = ExpressWebhookReceiver<"kakao-bizmessage", KakaoBizmessageEventSchemas, KakaoBizmessageMeta>;
+
+/**
+ * Receives NHN Cloud KakaoTalk Bizmessage webhooks, checking `X-Toast-Webhook-Signature`.
+ * Events are named by the envelope's `event`; `MESSAGE_RESULT_UPDATE` is typed, and every
+ * other name (template status updates, whose name NHN does not document, and the SMS and
+ * Email siblings' events) reaches `onAny`. Mount one receiver per NHN product: SMS also
+ * sends `MESSAGE_RESULT_UPDATE`, with hooks of another shape that would fail validation here.
+ *
+ * @example
+ * const kakao = createKakaoBizmessageReceiver({ secret: process.env.NHN_WEBHOOK_SIGNATURE! });
+ * kakao.on("MESSAGE_RESULT_UPDATE", (e) => {
+ *   for (const hook of e.payload.hooks) console.log(hook.requestId, hook.recipientSeq, hook.resultCode);
+ * });
+ * kakao.onAny((e) => { if (isKakaoTemplateUpdate(e)) console.log(e.payload.hooks[0]?.status); });
+ * app.use("/hooks/kakao", kakao.router);
+ */
+export function createKakaoBizmessageReceiver(options: KakaoBizmessageReceiverOptions): KakaoBizmessageReceiver {
+  const resolved = resolveHeaderSecretOptions(options, KAKAO_SIGNATURE_HEADER, kakaoBizmessageProtocol, "createKakaoBizmessageReceiver");
+  return withExpressRouter(new WebhookReceiver(kakaoBizmessageProtocol, resolved));
+}

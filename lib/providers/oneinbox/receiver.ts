@@ -1,0 +1,77 @@
+import { createHash } from "node:crypto";
+import { withExpressRouter, type ExpressWebhookReceiver } from "../../adapters/express.js";
+import { getHeader } from "../../core/headers.js";
+import { resolveGenericAuthOptions, type GenericAuthOptions } from "../../core/options.js";
+import { parseEnvelope, type ProviderProtocol } from "../../core/protocol.js";
+import { WebhookReceiver, type EventMap } from "../../core/receiver.js";
+import { oneInboxEnvelopeSchema, oneInboxEventSchemas, type OneInboxEventSchemas } from "./schema.js";
+
+/** Where a OneInbox delivery came from (its request headers). */
+export interface OneInboxMeta {
+  userAgent: string | undefined;
+}
+
+/** JSON with object keys sorted at every level: equal payloads give equal text. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  const entries = Object.keys(value)
+    .sort()
+    .flatMap((key) => {
+      const item = (value as Record<string, unknown>)[key];
+      return item === undefined ? [] : [`${JSON.stringify(key)}:${canonicalJson(item)}`];
+    });
+  return `{${entries.join(",")}}`;
+}
+
+/**
+ * The dedupe key. OneInbox sends no delivery id; one event per call is the rule, but
+ * `transcript.partial` comes many times per call, so its key adds a hash of the body:
+ * a resend (same body) is a repeat, the next partial (more messages) is not.
+ */
+export function oneInboxDeliveryId(event: string, callId: string | number | undefined, payload: unknown): string | undefined {
+  if (callId === undefined) return undefined;
+  if (event !== "transcript.partial") return `${event}:${callId}`;
+  const digest = createHash("sha256").update(canonicalJson(payload)).digest("hex").slice(0, 32);
+  return `${event}:${callId}:${digest}`;
+}
+
+export const oneInboxProtocol: ProviderProtocol<"oneinbox", OneInboxEventSchemas, OneInboxMeta> = {
+  provider: "oneinbox",
+  events: oneInboxEventSchemas,
+  formats: ["json"],
+  jsonAliases: [""],
+  identify(payload) {
+    const envelope = parseEnvelope(oneInboxEnvelopeSchema, payload, "oneinbox");
+    return { name: envelope.event, id: oneInboxDeliveryId(envelope.event, envelope.call_id, payload) };
+  },
+  meta: (request) => ({ userAgent: getHeader(request.headers, "user-agent") }),
+  // OneInbox resends anything not answered 2xx within a few seconds.
+  resends: true,
+  dedupeByDefault: true,
+  // "A few seconds": answer before the sender gives up (listeners keep running).
+  dispatchTimeoutMs: 4000,
+};
+
+/**
+ * Options of {@link createOneInboxReceiver}. OneInbox documents no signature, so `auth`
+ * is required (or `allowUnauthenticated: true`): the simplest is a token in the URL you
+ * register, e.g. `https://example.com/hooks/oneinbox?token=...` with `auth: { token }`.
+ */
+export type OneInboxReceiverOptions = GenericAuthOptions;
+export type OneInboxEvents = EventMap<"oneinbox", OneInboxEventSchemas, OneInboxMeta>;
+export type OneInboxReceiver = ExpressWebhookReceiver<"oneinbox", OneInboxEventSchemas, OneInboxMeta>;
+
+/**
+ * Receives OneInbox call and transcript webhooks. A call created with its own
+ * `webhook_url` can point at another receiver: mount as many as you need.
+ *
+ * @example
+ * const oneinbox = createOneInboxReceiver({ auth: { token: process.env.ONEINBOX_WEBHOOK_TOKEN! } });
+ * oneinbox.on("call.ended", (e) => console.log(e.payload.call_id, e.payload.outcome));
+ * app.use("/hooks/oneinbox", oneinbox.router); // register https://.../hooks/oneinbox?token=...
+ */
+export function createOneInboxReceiver(options: OneInboxReceiverOptions): OneInboxReceiver {
+  const resolved = resolveGenericAuthOptions(options, oneInboxProtocol, "createOneInboxReceiver");
+  return withExpressRouter(new WebhookReceiver(oneInboxProtocol, resolved));
+}
