@@ -13,3 +13,10 @@ export type { WebhookRequest, WebhookResponse, WebhookEvent, UnknownWebhookEvent
 export { createExpressRouter, type ExpressWebhookReceiver } from "./adapters/express.js";
 export { MemoryStore, type MemoryStoreOptions } from "./stores/memory.js";
 export type { DedupeStore } from "./stores/types.js";
+
+export { createKakaoBizmessageReceiver, isKakaoTemplateUpdate } from "./providers/kakao-bizmessage/index.js";
+export type { KakaoBizmessageEvents, KakaoBizmessageMeta, KakaoBizmessageReceiver, KakaoBizmessageReceiverOptions } from "./providers/kakao-bizmessage/index.js";
+export { createOneInboxReceiver } from "./providers/oneinbox/index.js";
+export type { OneInboxEvents, OneInboxMeta, OneInboxReceiver, OneInboxReceiverOptions } from "./providers/oneinbox/index.js";
+export { createPokepayReceiver } from "./providers/pokepay/index.js";
+export type { PokepayEvents, PokepayMeta, PokepayReceiver, PokepayReceiverOptions } from "./providers/pokepay/index.js";

@@ -20,6 +20,8 @@ export function readBody(stream: Readable, { limit, declaredLength }: ReadBodyOp
     if (Number.isFinite(length) && length > limit) return Promise.reject(tooLarge(limit));
   }
   if (stream.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  // Destroyed before the end (the client left while a middleware ran): "close" is already past.
+  if (stream.destroyed) return Promise.reject(aborted());
 
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -49,7 +51,7 @@ export function readBody(stream: Readable, { limit, declaredLength }: ReadBodyOp
     };
     const onError = (cause: Error): void =>
       fail(new WebhookError("request_aborted", "The request body could not be read.", { cause }));
-    const onAborted = (): void => fail(new WebhookError("request_aborted", "The client aborted the request."));
+    const onAborted = (): void => fail(aborted());
     // "close" before "end" means the connection went away mid-body.
     const onClose = (): void => {
       if (!stream.readableEnded) onAborted();
@@ -61,6 +63,10 @@ export function readBody(stream: Readable, { limit, declaredLength }: ReadBodyOp
     stream.on("aborted", onAborted);
     stream.on("close", onClose);
   });
+}
+
+function aborted(): WebhookError {
+  return new WebhookError("request_aborted", "The client aborted the request.");
 }
 
 function tooLarge(limit: number): WebhookError {

@@ -2,7 +2,8 @@ import { WebhookError } from "../errors.js";
 import { decodeText } from "./decode-text.js";
 import { stripUnsafeKeys } from "./safe-keys.js";
 
-const SUSPICIOUS = /"(?:__proto__|constructor|prototype)"\s*:/;
+// A "\u" escape can spell any key ("\u005f_proto__"), so it always means a walk.
+const SUSPICIOUS = /"(?:__proto__|constructor|prototype)"\s*:|\\u/;
 
 /** Parses a JSON body; prototype keys are removed. */
 export function parseJson(bytes: Uint8Array, charset?: string): unknown {

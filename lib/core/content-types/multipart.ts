@@ -41,10 +41,11 @@ export function parseMultipartEntries(
         headers: { "content-type": getHeader(headers, "content-type") ?? "" },
         defCharset: charset,
         limits: {
-          fileSize: limits.maxFileSize,
+          // busboy flags a part on reaching its size limit: +1 lets exactly the maximum through.
+          fileSize: limits.maxFileSize + 1,
           files: limits.maxFiles,
           fields: limits.maxFields,
-          fieldSize: limits.maxFieldSize,
+          fieldSize: limits.maxFieldSize + 1,
           parts: limits.maxFiles + limits.maxFields,
         },
       });
@@ -70,10 +71,13 @@ export function parseMultipartEntries(
     });
     parser.on("file", (name, stream, info) => {
       const chunks: Buffer[] = [];
+      // Its place is taken now: later fields may be parsed before the file's data ends.
+      const entry: [string, unknown] = [name, undefined];
+      entries.push(entry);
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
       stream.on("limit", () => tooLarge(`a file over ${limits.maxFileSize} bytes`));
       stream.on("end", () => {
-        entries.push([name, { filename: info.filename ?? "", mimeType: info.mimeType, encoding: info.encoding, data: Buffer.concat(chunks) }]);
+        entry[1] = { filename: info.filename ?? "", mimeType: info.mimeType, encoding: info.encoding, data: Buffer.concat(chunks) };
       });
     });
     parser.on("partsLimit", () => tooLarge("too many parts"));

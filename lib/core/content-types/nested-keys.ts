@@ -27,8 +27,13 @@ function isIndex(segment: string): boolean {
   return /^\d{1,4}$/.test(segment) && Number(segment) <= MAX_ARRAY_INDEX;
 }
 
+// Own properties only: a key such as "toString" must not find Object.prototype's.
+function own(container: Node, segment: string): unknown {
+  return Object.hasOwn(container, segment) ? (container as Record<string, unknown>)[segment] : undefined;
+}
+
 function child(container: Node, segment: string, next: string): Node {
-  const existing = (container as Record<string, unknown>)[segment];
+  const existing = own(container, segment);
   if (typeof existing === "object" && existing !== null) return existing as Node;
   const created: Node = next === "" || isIndex(next) ? [] : {};
   assign(container, segment, created);
@@ -37,16 +42,17 @@ function child(container: Node, segment: string, next: string): Node {
 
 function assign(container: Node, segment: string, value: unknown): void {
   if (Array.isArray(container)) {
-    if (segment === "") container.push(value);
+    // Indexing, not push(): a key "push" may have shadowed the method.
+    if (segment === "") container[container.length] = value;
     else if (isIndex(segment)) container[Number(segment)] = value;
-    // A named key inside an array: keep it rather than drop data.
-    else (container as unknown as Record<string, unknown>)[segment] = value;
+    // A named key inside an array: keep it rather than drop data ("length" would resize it).
+    else if (segment !== "length") (container as unknown as Record<string, unknown>)[segment] = value;
     return;
   }
-  const previous = container[segment];
+  const previous = own(container, segment);
   // Repeated plain keys ("tag=a&tag=b") collect into an array, as qs does.
   if (previous !== undefined && typeof previous !== "object") container[segment] = [previous, value];
-  else if (Array.isArray(previous) && typeof value !== "object") previous.push(value);
+  else if (Array.isArray(previous) && typeof value !== "object") previous[previous.length] = value;
   else container[segment] = value;
 }
 
@@ -69,12 +75,16 @@ export function expandNestedKeys(entries: Iterable<readonly [string, unknown]>):
   return root;
 }
 
-/** Expands an object whose keys are still flat (`{ "object[id]": "1" }`), e.g. from `express.urlencoded({ extended: false })`. */
+/**
+ * Expands an object whose keys are still flat (`{ "object[id]": "1" }`), e.g. from
+ * `express.urlencoded({ extended: false })`; values qs already nested are kept as they are.
+ */
 export function expandFlatObject(value: Record<string, unknown>): Record<string, unknown> {
   const entries: [string, unknown][] = [];
   for (const key of Object.keys(value)) {
     const item = value[key];
-    if (Array.isArray(item) && !key.includes("[")) for (const one of item) entries.push([key, one]);
+    // querystring gives a repeated "tags[]" as one array: spread it as the repeated fields it was.
+    if (Array.isArray(item) && key.includes("[")) for (const one of item) entries.push([key, one]);
     else entries.push([key, item]);
   }
   return expandNestedKeys(entries);

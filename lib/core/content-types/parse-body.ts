@@ -60,6 +60,9 @@ export function adoptParsedBody(body: object, format: BodyFormat): unknown {
     stripUnsafeKeys(body);
     return body;
   }
-  // `extended: false` leaves "a[b]" keys flat; `extended: true` (qs) has nested them already.
-  return expandFlatObject(body as Record<string, unknown>);
+  // `extended: false` leaves "a[b]" keys flat; `extended: true` (qs) has nested them already,
+  // and nested values are not re-expanded, so their keys are cleaned here.
+  const expanded = expandFlatObject(body as Record<string, unknown>);
+  stripUnsafeKeys(expanded);
+  return expanded;
 }

@@ -1,0 +1,92 @@
+import { parseUrlencoded, parseUrlencodedEntries } from "../../lib/core/content-types/urlencoded.js";
+
+const form = (text: string): Buffer => Buffer.from(text, "latin1");
+const options = { maxFields: 100 };
+
+function errorOf(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a throw");
+}
+
+describe("parseUrlencodedEntries", () => {
+  test("splits pairs in order, keeping repeated keys", () => {
+    expect(parseUrlencodedEntries(form("a=1&b=2&a=3"), options)).toEqual([
+      ["a", "1"],
+      ["b", "2"],
+      ["a", "3"],
+    ]);
+  });
+
+  test("decodes percent escapes and plus signs", () => {
+    expect(parseUrlencodedEntries(form("greeting=hello+world%21&k%5By%5D=%E3%81%82"), options)).toEqual([
+      ["greeting", "hello world!"],
+      ["k[y]", "あ"],
+    ]);
+  });
+
+  test("a key without = has an empty value; empty pairs are skipped", () => {
+    expect(parseUrlencodedEntries(form("flag&&a=&=v"), options)).toEqual([
+      ["flag", ""],
+      ["a", ""],
+      ["", "v"],
+    ]);
+  });
+
+  test("a stray or truncated % stays literal", () => {
+    expect(parseUrlencodedEntries(form("p=100%&q=%zz&r=%4"), options)).toEqual([
+      ["p", "100%"],
+      ["q", "%zz"],
+      ["r", "%4"],
+    ]);
+  });
+
+  test("an empty body has no fields", () => {
+    expect(parseUrlencodedEntries(form(""), options)).toEqual([]);
+  });
+
+  test("decodes escapes in the given charset", () => {
+    // "日本" in Shift_JIS is 93 FA 96 7B.
+    expect(parseUrlencodedEntries(form("name=%93%FA%96%7B"), { charset: "shift_jis", maxFields: 10 })).toEqual([["name", "日本"]]);
+  });
+
+  test("reads a Uint8Array view at an offset", () => {
+    const backing = Buffer.from("xxxxa=1&b=2");
+    const view = new Uint8Array(backing.buffer, backing.byteOffset + 4, backing.length - 4);
+    expect(parseUrlencodedEntries(view, options)).toEqual([
+      ["a", "1"],
+      ["b", "2"],
+    ]);
+  });
+
+  test("invalid UTF-8 after decoding is a 400 malformed_body", () => {
+    expect(errorOf(() => parseUrlencodedEntries(form("a=%FF%FE"), options))).toMatchObject({ status: 400, code: "malformed_body" });
+  });
+
+  test("more fields than maxFields is a 413", () => {
+    expect(parseUrlencodedEntries(form("a=1&b=2&c=3"), { maxFields: 3 })).toHaveLength(3);
+    expect(errorOf(() => parseUrlencodedEntries(form("a=1&b=2&c=3&d=4"), { maxFields: 3 }))).toMatchObject({
+      status: 413,
+      code: "body_too_large",
+    });
+  });
+});
+
+describe("parseUrlencoded", () => {
+  test("expands Rails-style nested keys", () => {
+    const body = "action=create&object_name=Message&object%5Bid%5D=1&object%5Bcontent%5D=hi&object%5Btags%5D%5B%5D=a&object%5Btags%5D%5B%5D=b";
+    expect(parseUrlencoded(form(body), options)).toEqual({
+      action: "create",
+      object_name: "Message",
+      object: { id: "1", content: "hi", tags: ["a", "b"] },
+    });
+  });
+
+  test("a single field holding JSON stays a string", () => {
+    const json = JSON.stringify({ action: "create" });
+    expect(parseUrlencoded(form(`payload=${encodeURIComponent(json)}`), options)).toEqual({ payload: json });
+  });
+});

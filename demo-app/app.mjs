@@ -1,0 +1,44 @@
+// The demo's Express app: the five hooks, the live page and its small API.
+import express from "express";
+import { fileURLToPath } from "node:url";
+import { eventStream } from "./event-stream.mjs";
+import { createDemoReceivers } from "./receivers.mjs";
+import { buildSample, fetchFailure, hookPath, postDelivery, sampleCatalog, SampleError } from "./samples.mjs";
+import { trackDeliveries } from "./track-deliveries.mjs";
+
+const publicDir = fileURLToPath(new URL("./public/", import.meta.url));
+
+/**
+ * @param {{ credentials: Record<string, { value: string }>, log: import("./event-log.mjs").EventLog, selfUrl: () => string }} options
+ *   `selfUrl` is where the demo can reach its own hooks (known once it listens).
+ */
+export function createDemoApp({ credentials, log, selfUrl }) {
+  const app = express();
+  app.disable("x-powered-by");
+
+  // Hooks first, and no global body parser: each receiver reads its own body, bounded.
+  for (const [provider, receiver] of Object.entries(createDemoReceivers(credentials))) {
+    app.use(hookPath(provider), trackDeliveries(provider, receiver, (entry) => log.add(entry)));
+  }
+
+  app.get("/events", eventStream(log));
+  app.get("/api/catalog", (_req, res) => res.json({ providers: sampleCatalog() }));
+  app.post("/api/send", express.json({ limit: "4kb" }), async (req, res) => {
+    let delivery;
+    try {
+      delivery = buildSample(req.body ?? {}, credentials);
+    } catch (error) {
+      if (!(error instanceof SampleError)) throw error;
+      return res.status(400).json({ error: error.message, choices: error.choices });
+    }
+    try {
+      const answer = await postDelivery(new URL(hookPath(req.body.provider), selfUrl()), delivery);
+      res.json(answer);
+    } catch (error) {
+      res.status(502).json({ error: `Posting the sample failed: ${fetchFailure(error)}` });
+    }
+  });
+
+  app.use(express.static(publicDir, { index: "index.html" }));
+  return app;
+}

@@ -1,0 +1,28 @@
+// The demo's settings: the secrets and tokens its receivers accept (and where each comes
+// from), and the body limit. Defaults are for trying the demo locally only: set the
+// environment variables for anything reachable from elsewhere.
+
+/** The largest body the demo's receivers accept (the package's default, 1 MiB). */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** One entry per provider: the env var that overrides it, its local default, how it is sent. */
+export const credentialSources = [
+  { provider: "misskey", env: "MISSKEY_HOOK_SECRET", fallback: "demo-misskey-secret", sentAs: "X-Misskey-Hook-Secret" },
+  { provider: "oksky", env: "OKSKY_SECRET_TOKEN", fallback: "demo-oksky-secret", sentAs: "X-Oksky-Secret-Token" },
+  { provider: "kakao-bizmessage", env: "KAKAO_WEBHOOK_SIGNATURE", fallback: "demo-kakao-signature", sentAs: "X-Toast-Webhook-Signature" },
+  { provider: "oneinbox", env: "ONEINBOX_TOKEN", fallback: "demo-oneinbox-token", sentAs: "Authorization: Bearer" },
+  { provider: "pokepay", env: "POKEPAY_TOKEN", fallback: "demo-pokepay-token", sentAs: "Authorization: Bearer" },
+];
+
+/**
+ * The credential of every provider: from the environment where set, else the default.
+ * @returns {Record<string, { value: string, fromEnv: boolean }>}
+ */
+export function demoCredentials(env = process.env) {
+  return Object.fromEntries(
+    credentialSources.map(({ provider, env: name, fallback }) => {
+      const given = env[name];
+      return [provider, given ? { value: given, fromEnv: true } : { value: fallback, fromEnv: false }];
+    }),
+  );
+}

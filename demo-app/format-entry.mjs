@@ -1,0 +1,11 @@
+// One console line per log entry, aligned so a burst of deliveries reads as a table.
+
+const MARKS = { accepted: "✓", duplicate: "=", failed: "!", rejected: "✗" };
+
+/** e.g. `10:42:07 ✓ misskey          200  note (3f1c…)  2.4 ms` */
+export function formatEntry(entry) {
+  const time = entry.at.slice(11, 19);
+  const status = String(entry.status ?? "---").padEnd(4);
+  const what = [entry.name, entry.id && `(${entry.id})`, entry.reason].filter(Boolean).join(" ");
+  return `${time} ${MARKS[entry.outcome] ?? "?"} ${entry.provider.padEnd(16)} ${status} ${what || "-"}  ${entry.latencyMs.toFixed(1)} ms`;
+}

@@ -1,0 +1,82 @@
+/** Where a delivery stands in the inbox. */
+export type InboxStatus = "pending" | "done" | "failed";
+
+/** One verified delivery, kept until its listeners have succeeded (and a while after). */
+export interface InboxRecord {
+  /** Unique key: `<provider>:<delivery id>`, or `<provider>:~<uuid>` where the provider sends no id. */
+  readonly key: string;
+  readonly provider: string;
+  /** Event name. */
+  readonly name: string;
+  readonly deliveryId: string | undefined;
+  /** Whether the event name had a schema when received. */
+  readonly known: boolean;
+  /** The validated payload (JSON-serialisable). */
+  readonly payload: unknown;
+  /** The event's `meta` (JSON-serialisable). */
+  readonly meta: unknown;
+  /** Epoch ms. */
+  readonly receivedAt: number;
+  readonly status: InboxStatus;
+  /** Dispatch attempts started so far. */
+  readonly attempts: number;
+  /**
+   * Epoch ms from which a worker may take it. Taking a record (a lease) pushes this
+   * into the future, so a worker that dies mid-dispatch leaves a record that becomes
+   * due again when its lease runs out.
+   */
+  readonly nextAttemptAt: number;
+  /** The last failure's message (never a secret: it is what a listener threw). */
+  readonly lastError: string | undefined;
+  /** Epoch ms of the last change. */
+  readonly updatedAt: number;
+}
+
+/** What the receiver hands the inbox for a new delivery. */
+export type NewInboxRecord = Pick<InboxRecord, "key" | "provider" | "name" | "deliveryId" | "known" | "payload" | "meta" | "receivedAt">;
+
+export interface InboxFilter {
+  status?: InboxStatus;
+  provider?: string;
+  /** Most records returned (newest first). @default 100 */
+  limit?: number;
+}
+
+export interface PurgeFilter {
+  status?: InboxStatus;
+  provider?: string;
+  /** Only records last changed before this epoch ms. */
+  before?: number;
+}
+
+/**
+ * Durable storage of deliveries between "verified" and "handled". Every method that
+ * changes a record must be durable when its promise resolves, and `add` and `lease*`
+ * must be atomic across every process sharing the store.
+ */
+export interface InboxStore {
+  /**
+   * Stores a new record as `pending`, leased to the caller until `now + leaseMs`
+   * (the receiver dispatches it at once). Resolves false, changing nothing, when the
+   * key is already there: a duplicate delivery.
+   */
+  add(record: NewInboxRecord, options: { leaseMs: number; now: number }): Promise<boolean>;
+  /** Leases up to `limit` pending records that are due (`nextAttemptAt <= now`), oldest first, counting an attempt on each. */
+  leaseDue(options: { limit: number; leaseMs: number; now: number }): Promise<InboxRecord[]>;
+  /** Marks a record done (kept for `retainMs`, then it may be dropped). */
+  complete(key: string, options: { now: number }): Promise<void>;
+  /**
+   * Records a failed attempt: back to `pending`, due at `retryAt`; or, with
+   * `retryAt` undefined, `failed` for good (kept until replayed or purged).
+   */
+  fail(key: string, options: { error: string; retryAt: number | undefined; now: number }): Promise<void>;
+  get(key: string): Promise<InboxRecord | undefined>;
+  list(filter?: InboxFilter): Promise<InboxRecord[]>;
+  /** Makes the records pending and due now (failed ones get their attempts reset). Returns how many. */
+  requeue(keys: readonly string[], options: { now: number }): Promise<number>;
+  /** Deletes matching records. Returns how many. */
+  purge(filter: PurgeFilter): Promise<number>;
+  /** Pending and failed counts, for health checks and metrics. */
+  counts(): Promise<{ pending: number; failed: number; done: number }>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,5 @@
+export { createOkskyReceiver, okskyProtocol, OKSKY_SECRET_HEADER } from "./receiver.js";
+export type { OkskyEvents, OkskyMeta, OkskyReceiver, OkskyReceiverOptions } from "./receiver.js";
+export { normalizeOkskyBody, envelopeFromJsonApi, objectNameOfType } from "./normalize.js";
+export type { NormalizedOkskyBody, OkskyJsonApiDocument } from "./normalize.js";
+export * from "./schema.js";

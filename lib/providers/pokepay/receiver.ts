@@ -1,0 +1,54 @@
+import { withExpressRouter, type ExpressWebhookReceiver } from "../../adapters/express.js";
+import { getHeader } from "../../core/headers.js";
+import { resolveGenericAuthOptions, type GenericAuthOptions } from "../../core/options.js";
+import { parseEnvelope, type ProviderProtocol } from "../../core/protocol.js";
+import { WebhookReceiver, type EventMap } from "../../core/receiver.js";
+import { pokepayEnvelopeSchema, pokepayEventSchemas, type PokepayEventSchemas } from "./schema.js";
+
+/** Where a Pokepay delivery came from (its request headers). */
+export interface PokepayMeta {
+  userAgent: string | undefined;
+}
+
+export const pokepayProtocol: ProviderProtocol<"pokepay", PokepayEventSchemas, PokepayMeta> = {
+  provider: "pokepay",
+  events: pokepayEventSchemas,
+  formats: ["json"],
+  jsonAliases: [""],
+  identify(payload) {
+    const envelope = parseEnvelope(pokepayEnvelopeSchema, payload, "pokepay");
+    // Without an operation id there is no telling a resend from the task finishing again,
+    // which it legitimately may: such deliveries are not deduplicated.
+    return { name: envelope.task, id: envelope.operation_id || undefined };
+  },
+  meta: (request) => ({ userAgent: getHeader(request.headers, "user-agent") }),
+  // Retries are not documented: answer failures with 5xx so a resend, if any, is dispatched.
+  resends: true,
+  dedupeByDefault: true,
+  dispatchTimeoutMs: 4000,
+};
+
+/**
+ * Options of {@link createPokepayReceiver}. Pokepay documents no signature, so `auth` is
+ * required (or `allowUnauthenticated: true`): the simplest is a token in the URL you
+ * register with CreateWebhook, e.g. `https://example.com/hooks/pokepay?token=...`.
+ */
+export type PokepayReceiverOptions = GenericAuthOptions;
+export type PokepayEvents = EventMap<"pokepay", PokepayEventSchemas, PokepayMeta>;
+export type PokepayReceiver = ExpressWebhookReceiver<"pokepay", PokepayEventSchemas, PokepayMeta>;
+
+/**
+ * Receives Pokepay worker-task webhooks (`{ "task": "bulk_shops" }` and the like), one
+ * event per finished task, named by `task`.
+ *
+ * @example
+ * const pokepay = createPokepayReceiver({ auth: { token: process.env.POKEPAY_WEBHOOK_TOKEN! } });
+ * pokepay.on("process_user_stats_operation", (e) => {
+ *   if (e.payload.status === "terminated") console.warn("terminated", e.payload.operation_id);
+ * });
+ * app.use("/hooks/pokepay", pokepay.router);
+ */
+export function createPokepayReceiver(options: PokepayReceiverOptions): PokepayReceiver {
+  const resolved = resolveGenericAuthOptions(options, pokepayProtocol, "createPokepayReceiver");
+  return withExpressRouter(new WebhookReceiver(pokepayProtocol, resolved));
+}
