@@ -124,3 +124,27 @@ export function fiveFieldMultipart(size) {
   if (encoded.body.length !== size) throw new Error(`Built ${encoded.body.length} bytes instead of ${size}.`);
   return encoded;
 }
+
+/**
+ * An OK SKY delivery (headers and body) of exactly `size` bytes in the given content
+ * type and layout: the sample `Message.create` with its `content` padded.
+ */
+export function okskySizedDelivery(okskyDelivery, { size, secret, contentType, layout }) {
+  const build = (content) => okskyDelivery("Message.create", { secret, contentType, layout, overrides: { object: { content } } });
+  const base = "テストメッセージその１";
+  const bare = Buffer.byteLength(build(base).body);
+  if (bare > size) throw new Error(`An OK SKY ${contentType} delivery is ${bare} bytes, more than ${size}.`);
+  const delivery = build(base + "x".repeat(size - bare));
+  const body = Buffer.from(delivery.body);
+  if (body.length !== size) throw new Error(`Built ${body.length} bytes instead of ${size} (${contentType}).`);
+  return { headers: delivery.headers, body };
+}
+
+/** An OK SKY multipart delivery (Rails-style fields) with one file part of `fileSize` bytes. */
+export function okskyMultipartWithFile({ okskyDelivery, toFormFields }, { secret, fileSize }) {
+  const delivery = okskyDelivery("Message.create", { secret, contentType: "multipart/form-data" });
+  const encoded = encodeMultipartBody(toFormFields(delivery.payload), [
+    { name: "file", filename: "photo.jpg", type: "image/jpeg", data: fileBytes(fileSize) },
+  ]);
+  return { headers: { ...delivery.headers, "content-type": encoded.contentType }, body: encoded.body };
+}

@@ -35,14 +35,18 @@ export function encodeMultipart(fields: readonly (readonly [string, string])[]):
   return { body: Buffer.from(`${parts.join("")}--${boundary}--\r\n`, "utf8"), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
-/** A plain object merge: `patch` wins, nested objects merge, arrays are replaced. */
+/**
+ * A plain object merge: `patch` wins, nested objects merge, arrays are replaced, and a
+ * key set to `undefined` in `patch` is removed (to build payloads missing a field).
+ */
 export function deepMerge<T>(base: T, patch: unknown): T {
   if (typeof patch !== "object" || patch === null || Array.isArray(patch)) return (patch === undefined ? base : patch) as T;
   if (typeof base !== "object" || base === null || Array.isArray(base)) return patch as T;
   const merged: Record<string, unknown> = { ...(base as Record<string, unknown>) };
   for (const [key, value] of Object.entries(patch)) {
     if (key === "__proto__" || key === "constructor") continue;
-    merged[key] = deepMerge(merged[key], value);
+    if (value === undefined) delete merged[key];
+    else merged[key] = deepMerge(merged[key], value);
   }
   return merged as T;
 }

@@ -113,12 +113,15 @@ function firstString(...values: unknown[]): string | undefined {
  * - `object_name`: a top-level `object_name`, else from `data.type` ({@link objectNameOfType});
  * - `action`: `meta.action`, `data.meta.action`, `data.attributes.action` or a top-level `action`;
  * - `object`: `{ id, ...<name>_id of each to-one relationship, ...attributes }`, `id` a number
- *   when numeric, attributes winning over relationships, an `action` attribute left out.
+ *   when numeric, attributes winning over relationships, an `action` attribute left out
+ *   when it is the one naming the event.
  */
 export function envelopeFromJsonApi(document: OkskyJsonApiDocument): Json {
   const { data } = document;
   const { action: actionAttribute, ...attributes } = isRecord(data.attributes) ? data.attributes : {};
-  const action = firstString(isRecord(document.meta) ? document.meta.action : undefined, isRecord(data.meta) ? data.meta.action : undefined, actionAttribute, document.action);
+  const documentMeta = isRecord(document.meta) ? document.meta : {};
+  const resourceMeta = isRecord(data.meta) ? data.meta : {};
+  const action = firstString(documentMeta.action, resourceMeta.action, actionAttribute, document.action);
   const object: Json = { ...(data.id === undefined ? {} : { id: idValue(data.id) }), ...relationshipIds(data.relationships), ...attributes };
   if (actionAttribute !== undefined && action !== actionAttribute) object.action = actionAttribute;
   const objectName = firstString(document.object_name) ?? objectNameOfType(data.type);
