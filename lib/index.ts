@@ -13,7 +13,8 @@ export type { WebhookRequest, WebhookResponse, WebhookEvent, UnknownWebhookEvent
 export { createExpressRouter, type ExpressWebhookReceiver } from "./adapters/express.js";
 export { MemoryStore, type MemoryStoreOptions } from "./stores/memory.js";
 export type { DedupeStore } from "./stores/types.js";
-
+export { createOkskyReceiver } from "./providers/oksky/index.js";
+export type { OkskyEvents, OkskyMeta, OkskyReceiver, OkskyReceiverOptions } from "./providers/oksky/index.js";
 export { createKakaoBizmessageReceiver, isKakaoTemplateUpdate } from "./providers/kakao-bizmessage/index.js";
 export type { KakaoBizmessageEvents, KakaoBizmessageMeta, KakaoBizmessageReceiver, KakaoBizmessageReceiverOptions } from "./providers/kakao-bizmessage/index.js";
 export { createOneInboxReceiver } from "./providers/oneinbox/index.js";

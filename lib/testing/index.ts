@@ -4,3 +4,4 @@ export { toFormFields, encodeUrlencoded, encodeMultipart, type SampleContentType
 export { kakaoBizmessageDelivery, kakaoBizmessagePayload, kakaoBizmessageEventNames, kakaoTemplateUpdateDelivery, kakaoTemplateUpdatePayload, type KakaoBizmessageDeliveryOptions } from "./samples/kakao-bizmessage.js";
 export { oneInboxDelivery, oneInboxPayload, oneInboxEventNames, type OneInboxDeliveryOptions } from "./samples/oneinbox.js";
 export { pokepayDelivery, pokepayPayload, pokepayEventNames, type PokepayDeliveryOptions } from "./samples/pokepay.js";
+export { okskyDelivery, okskyPayload, okskyEventNames, okskyJsonApiDocument, type OkskyDeliveryOptions, type OkskySampleLayout } from "./samples/oksky.js";
