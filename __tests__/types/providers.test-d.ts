@@ -4,6 +4,7 @@ import {
   createKakaoBizmessageReceiver,
   createOneInboxReceiver,
   createPokepayReceiver,
+  createOkskyReceiver,
   isKakaoTemplateUpdate,
 } from "../../lib/index.js";
 
@@ -43,3 +44,17 @@ createPokepayReceiver({ auth: { verify: async (request) => request.rawBody !== u
 oneinbox.on("bulk_shops", () => {});
 // @ts-expect-error: header-secret providers take `secret`, not `auth`
 createKakaoBizmessageReceiver({ auth: { token: "t" } });
+
+const oksky = createOkskyReceiver({ secret: "s" });
+oksky.on("Message.create", (e) => {
+  expectTypeOf(e.payload.object.id).toEqualTypeOf<number>();
+  expectTypeOf(e.payload.object.content).toMatchTypeOf<string | null | undefined>();
+  expectTypeOf(e.meta.subdomain).toEqualTypeOf<string | undefined>();
+  expectTypeOf(e.id).toEqualTypeOf<string | undefined>();
+});
+oksky.on(["Room.create", "Room.update"], (e) => {
+  expectTypeOf(e.name).toEqualTypeOf<"Room.create" | "Room.update">();
+  expectTypeOf(e.payload.object.id).toEqualTypeOf<number>();
+});
+// @ts-expect-error: event names are `<object_name>.<action>`
+oksky.on("message.create", () => {});
