@@ -1,6 +1,7 @@
 // The demo's Express app: the five hooks, the live page and its small API.
 import express from "express";
 import { fileURLToPath } from "node:url";
+import { credentialSources } from "./config.mjs";
 import { eventStream } from "./event-stream.mjs";
 import { createDemoReceivers } from "./receivers.mjs";
 import { buildSample, fetchFailure, hookPath, postDelivery, sampleCatalog, SampleError } from "./samples.mjs";
@@ -22,7 +23,13 @@ export function createDemoApp({ credentials, log, selfUrl }) {
   }
 
   app.get("/events", eventStream(log));
-  app.get("/api/catalog", (_req, res) => res.json({ providers: sampleCatalog() }));
+  // What the page's form and endpoint list need; the secrets themselves stay in the terminal.
+  const providers = sampleCatalog().map((provider) => ({
+    ...provider,
+    path: hookPath(provider.id),
+    auth: credentialSources.find((source) => source.provider === provider.id)?.sentAs,
+  }));
+  app.get("/api/catalog", (_req, res) => res.json({ providers }));
   app.post("/api/send", express.json({ limit: "4kb" }), async (req, res) => {
     let delivery;
     try {

@@ -106,6 +106,25 @@ describe("parseMultipart", () => {
       await expect(parseMultipart(body, headers, limits)).rejects.toMatchObject({ status: 413, code: "body_too_large" });
     });
 
+    test("more parts than files and fields allow together", async () => {
+      const body = multipart([
+        ...Array.from({ length: limits.maxFields }, (_, n) => ({ name: `k${n}`, value: "v" })),
+        ...Array.from({ length: limits.maxFiles }, (_, n) => ({ name: `f${n}`, value: "x", filename: `${n}.txt` })),
+        { name: "one-more", value: "v" },
+      ]);
+      await expect(parseMultipart(body, headers, limits)).rejects.toMatchObject({ status: 413, code: "body_too_large" });
+    });
+
+    test("several limits crossed in one body settle once, with the first", async () => {
+      const body = multipart([
+        { name: "big", value: Buffer.alloc(limits.maxFileSize + 10, 1), filename: "big.bin" },
+        ...[1, 2, 3].map((n) => ({ name: `f${n}`, value: "x", filename: `${n}.txt` })),
+      ]);
+      const error = await parseMultipart(body, headers, limits).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: "body_too_large" });
+      expect((error as Error).message).toContain(`a file over ${limits.maxFileSize} bytes`);
+    });
+
     test("a field over maxFieldSize", async () => {
       const body = multipart([{ name: "long", value: "x".repeat(limits.maxFieldSize + 1) }]);
       await expect(parseMultipart(body, headers, limits)).rejects.toMatchObject({ status: 413, code: "body_too_large" });

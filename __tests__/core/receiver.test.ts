@@ -552,6 +552,16 @@ describe("dedupe store failures", () => {
     expect((await receiver.receive(note())).status).toBe(503);
   });
 
+  test("a claim lost to a key that vanished before the read is claimed once more", async () => {
+    let sets = 0;
+    const store = failing({ set: async () => ++sets > 1, get: async () => undefined });
+    const { receiver } = misskey({ dedupe: store });
+    const listener = jest.fn();
+    receiver.on("note", listener);
+    expect((await receiver.receive(note())).status).toBe(200);
+    expect(listener).toHaveBeenCalledTimes(1);
+  });
+
   test("a store that fails to record completion is reported, the answer stays 200", async () => {
     const store = failing({
       set: async (key, value, options) => {

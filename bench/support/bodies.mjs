@@ -30,31 +30,58 @@ function driveFile(index) {
 
 const jsonLength = (value) => Buffer.byteLength(JSON.stringify(value));
 
+/** Misskey's default `maxNoteAttachments`. */
+const MAX_FILES = 16;
+
 /**
- * A Misskey `note` delivery of exactly `size` bytes: the sample note, with attached
- * drive files up to the size (real big notes are big because of `files`), then its
- * text padded to the last byte. `eventId` is {@link ID_SLOT}, to be overwritten.
+ * A Misskey `note` delivery of exactly `size` bytes. A real big note is big because of
+ * what Misskey embeds: attached drive files (at most 16), the renoted and replied-to
+ * notes with their own files, reactions and the custom emojis they use. The body grows
+ * in that order, each part only while it fits, then the text is padded to the last
+ * byte. `eventId` is {@link ID_SLOT}, to be overwritten per request.
  */
 export function misskeyNoteJson(misskeyPayload, size) {
   const payload = misskeyPayload("note");
   payload.eventId = ID_SLOT;
   const note = payload.body.note;
-  note.files = [];
-  note.fileIds = [];
-  // Lengths added up per file: re-serialising a 1 MB body per file would be quadratic.
-  let length = jsonLength(payload);
-  for (let index = 0; ; index++) {
-    const file = driveFile(index);
-    const comma = note.files.length > 0 ? 1 : 0;
-    const added = jsonLength(file) + comma + jsonLength(file.id) + comma;
-    if (length + added + 16 > size) break;
-    note.files.push(file);
-    note.fileIds.push(file.id);
-    length += added;
+  const fits = (extra = 0) => jsonLength(payload) + extra + 16 <= size;
+  const attach = (target, from) => {
+    target.files = [];
+    target.fileIds = [];
+    for (let index = from; index < from + MAX_FILES; index++) {
+      const file = driveFile(index);
+      target.files.push(file);
+      target.fileIds.push(file.id);
+      if (!fits()) {
+        target.files.pop();
+        target.fileIds.pop();
+        return;
+      }
+    }
+  };
+  attach(note, 0);
+  for (const [key, idKey, offset] of [["renote", "renoteId", 100], ["reply", "replyId", 200]]) {
+    const embedded = { ...structuredClone(note), id: `9abc0000${key}`, text: `the ${key}d note`, files: [], fileIds: [] };
+    if (!fits(jsonLength(embedded) + 20)) break;
+    note[key] = embedded;
+    note[idKey] = embedded.id;
+    attach(embedded, offset);
   }
-  length = jsonLength(payload);
+  note.reactions = {};
+  note.reactionEmojis = {};
+  for (let index = 0; index < 200; index++) {
+    const name = `blobcat_${index}`;
+    note.reactions[`:${name}@.:`] = index + 1;
+    note.reactionEmojis[`${name}@.`] = `https://misskey.example/emoji/${name}.webp`;
+    if (!fits()) {
+      delete note.reactions[`:${name}@.:`];
+      delete note.reactionEmojis[`${name}@.`];
+      break;
+    }
+  }
+  const length = jsonLength(payload);
   if (length > size) throw new Error(`A Misskey note is ${length} bytes, more than the ${size} asked for.`);
-  note.text += " " + "lorem ipsum ".repeat(size).slice(0, size - length - 1);
+  note.text += " " + "lorem ipsum ".repeat(Math.ceil(size / 12)).slice(0, size - length - 1);
   const body = Buffer.from(JSON.stringify(payload));
   if (body.length !== size) throw new Error(`Built ${body.length} bytes instead of ${size}.`);
   return { body, payload };

@@ -89,11 +89,13 @@ export const TICKS_PER_SECOND = (() => {
 
 /**
  * Starts `servers/<kind>.mjs` in its own Node process (pinned when possible) and
- * resolves once it listens on 127.0.0.1.
+ * resolves once it listens on 127.0.0.1. `serve` may name another copy of
+ * servers/serve.mjs, e.g. in a scratch copy of the package with a hot-path change, to
+ * compare both builds in one run.
  */
-export async function startServer(kind, config, { nodeArgs = [], cwd } = {}) {
+export async function startServer(kind, config, { nodeArgs = [], cwd, serve = SERVE } = {}) {
   guardChildren();
-  const node = [...nodeArgs, SERVE];
+  const node = [...nodeArgs, serve];
   const [command, args] = pinning ? ["taskset", ["-c", pinning.server, process.execPath, ...node]] : [process.execPath, node];
   const child = spawn(command, args, {
     cwd,

@@ -66,7 +66,9 @@ function renderEntry(entry) {
       "div",
       { class: "entry-head" },
       el("span", { class: "badge", "data-provider": entry.provider }, labels.get(entry.provider) ?? entry.provider),
-      el("span", { class: "name", title: entry.name ?? "" }, entry.name ?? (entry.outcome === "duplicate" ? "duplicate delivery" : "unidentified request")),
+      entry.name
+        ? el("span", { class: "name" }, entry.name)
+        : el("span", { class: "name unnamed" }, entry.outcome === "duplicate" ? "duplicate, not dispatched again" : "refused before identifying the event"),
       entry.known === false ? el("span", { class: "tag", title: "No schema for this event name: delivered to onAny with an unvalidated payload" }, "unknown event") : undefined,
       el("span", { class: "status", "data-class": String(status)[0] }, String(status)),
     ),
@@ -74,7 +76,7 @@ function renderEntry(entry) {
       "div",
       { class: "entry-meta" },
       entry.id ? el("span", { class: "id", title: "delivery id" }, `id ${entry.id}`) : undefined,
-      el("span", { class: "latency", title: "time to answer" }, `${entry.latencyMs} ms`),
+      el("span", { class: "latency", title: "time to answer" }, `${entry.latencyMs.toFixed(1)} ms`),
       el("time", { datetime: entry.at }, time),
     ),
     describeReason(entry),
@@ -152,7 +154,7 @@ async function send(event) {
     const answer = await response.json();
     if (!response.ok) throw new Error(answer.error ?? `HTTP ${response.status}`);
     result.dataset.ok = String(answer.status < 400);
-    result.textContent = `→ ${answer.status} ${answer.body}`;
+    result.textContent = `→ ${answer.status} ${answer.statusText}\n${answer.body}`;
   } catch (error) {
     result.dataset.ok = "false";
     result.textContent = error.message;
@@ -169,6 +171,12 @@ async function start() {
     $("filters").append(el("button", { type: "button", "data-provider": provider.id, "aria-pressed": "false" }, provider.label, " ", el("span", { class: "count" }, "0")));
   }
   setOptions($("provider"), catalog.map((provider) => provider.id), (id) => labels.get(id));
+  $("endpoints").append(
+    ...catalog.flatMap((provider) => [
+      el("dt", {}, provider.label),
+      el("dd", {}, el("code", {}, `POST ${provider.path}`), provider.auth ? ` · ${provider.auth}` : ""),
+    ]),
+  );
   syncForm();
   $("provider").addEventListener("change", syncForm);
   $("content-type").addEventListener("change", syncLayouts);

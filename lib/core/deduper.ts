@@ -28,9 +28,13 @@ export class Deduper {
   async claim(id: string): Promise<Claim> {
     const key = this.#prefix + id;
     try {
-      if (await this.#store.set(key, "processing", { ttlMs: PROCESSING_TTL_MS, onlyIfAbsent: true })) return "new";
-      // Gone between the two calls (expired or released): the caller may try as new.
-      return (await this.#store.get(key)) === "done" ? "done" : "processing";
+      const claim = { ttlMs: PROCESSING_TTL_MS, onlyIfAbsent: true };
+      if (await this.#store.set(key, "processing", claim)) return "new";
+      const state = await this.#store.get(key);
+      if (state === "done") return "done";
+      // Released or expired between the two calls: claim it once more.
+      if (state === undefined && (await this.#store.set(key, "processing", claim))) return "new";
+      return "processing";
     } catch (cause) {
       // Without the store we cannot tell a repeat; refusing lets the provider resend.
       throw new WebhookError("store_unavailable", "The dedupe store is unavailable.", { cause });

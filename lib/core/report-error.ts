@@ -25,8 +25,8 @@ export function reportError(error: WebhookError, listeners: ReadonlySet<ErrorLis
   }
   for (const listener of listeners) {
     try {
-      const result = listener(error);
-      if (result instanceof Promise) result.catch((failure: unknown) => logger?.error({ err: failure }, "An onError listener rejected."));
+      // Promise.resolve also adopts non-native thenables, so no rejection goes unhandled.
+      Promise.resolve(listener(error)).catch((failure: unknown) => logger?.error({ err: failure }, "An onError listener rejected."));
     } catch (failure) {
       logger?.error({ err: failure }, "An onError listener threw.");
     }

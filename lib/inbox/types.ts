@@ -57,22 +57,33 @@ export interface PurgeFilter {
 export interface InboxStore {
   /**
    * Stores a new record as `pending`, leased to the caller until `now + leaseMs`
-   * (the receiver dispatches it at once). Resolves false, changing nothing, when the
-   * key is already there: a duplicate delivery.
+   * (the receiver dispatches it at once, so `attempts` starts at 1). Resolves false,
+   * changing nothing, when the key is already there: a duplicate delivery. (A done
+   * record pruned after `retainMs` is no longer there.)
    */
   add(record: NewInboxRecord, options: { leaseMs: number; now: number }): Promise<boolean>;
-  /** Leases up to `limit` pending records that are due (`nextAttemptAt <= now`), oldest first, counting an attempt on each. */
-  leaseDue(options: { limit: number; leaseMs: number; now: number }): Promise<InboxRecord[]>;
+  /**
+   * Leases up to `limit` pending records that are due (`nextAttemptAt <= now`), the
+   * earliest due first, counting an attempt on each; returns them oldest received
+   * first. With `provider`, only that provider's records: receivers that share one
+   * store each lease their own.
+   */
+  leaseDue(options: { limit: number; leaseMs: number; now: number; provider?: string }): Promise<InboxRecord[]>;
   /** Marks a record done (kept for `retainMs`, then it may be dropped). */
   complete(key: string, options: { now: number }): Promise<void>;
   /**
    * Records a failed attempt: back to `pending`, due at `retryAt`; or, with
-   * `retryAt` undefined, `failed` for good (kept until replayed or purged).
+   * `retryAt` undefined, `failed` for good (kept until replayed or purged). Changes
+   * only a pending record: one that another worker completed meanwhile stays done.
    */
   fail(key: string, options: { error: string; retryAt: number | undefined; now: number }): Promise<void>;
   get(key: string): Promise<InboxRecord | undefined>;
   list(filter?: InboxFilter): Promise<InboxRecord[]>;
-  /** Makes the records pending and due now (failed ones get their attempts reset). Returns how many. */
+  /**
+   * Makes the records pending and due now (failed ones get their attempts reset).
+   * Returns how many existed. A record being dispatched at that moment may be
+   * dispatched again.
+   */
   requeue(keys: readonly string[], options: { now: number }): Promise<number>;
   /** Deletes matching records. Returns how many. */
   purge(filter: PurgeFilter): Promise<number>;

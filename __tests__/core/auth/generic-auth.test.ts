@@ -23,11 +23,17 @@ describe("token", () => {
     expect((await receiver.receive(request(headers, extra))).status).toBe(200);
   });
 
+  test("an Authorization header without a scheme counts as no credentials", async () => {
+    const response = await receiver.receive(request({ authorization: "t0ken" }));
+    expect(response.status).toBe(401);
+    expect(bodyOf(response)["error"]).toBe("signature_missing");
+  });
+
   test("no credentials → 401 signature_missing, without a Basic challenge", async () => {
     const response = await receiver.receive(request());
     expect(response.status).toBe(401);
     expect(bodyOf(response)["error"]).toBe("signature_missing");
-    expect(response.headers["WWW-Authenticate"]).toBeUndefined();
+    expect(response.headers["www-authenticate"]).toBeUndefined();
   });
 
   test.each<[string, Record<string, string>, Partial<WebhookRequest>]>([
@@ -66,7 +72,7 @@ describe("basic", () => {
     const response = await receiver.receive(request());
     expect(response.status).toBe(401);
     expect(bodyOf(response)["error"]).toBe("signature_missing");
-    expect(response.headers["WWW-Authenticate"]).toMatch(/^Basic realm="webhooks"/);
+    expect(response.headers["www-authenticate"]).toMatch(/^Basic realm="webhooks"/);
   });
 
   test.each([
@@ -79,7 +85,7 @@ describe("basic", () => {
     const response = await receiver.receive(request({ authorization }));
     expect(response.status).toBe(401);
     expect(bodyOf(response)["error"]).toBe("signature_mismatch");
-    expect(response.headers["WWW-Authenticate"]).toMatch(/^Basic /);
+    expect(response.headers["www-authenticate"]).toMatch(/^Basic /);
     expect(response.body).not.toContain("w0rd");
   });
 });

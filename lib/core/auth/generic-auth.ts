@@ -23,14 +23,14 @@ export interface AuthOptions {
   verify?: (request: VerifiableRequest) => boolean | Promise<boolean>;
 }
 
-const BASIC_CHALLENGE = { "WWW-Authenticate": 'Basic realm="webhooks", charset="UTF-8"' };
+const BASIC_CHALLENGE = { "www-authenticate": 'Basic realm="webhooks", charset="UTF-8"' };
 
 function credentialsFrom(request: Parameters<Authenticator["beforeBody"]>[0]): { token?: string; basic?: string } {
   const found: { token?: string; basic?: string } = {};
   const authorization = getHeader(request.headers, "authorization");
   if (authorization) {
     const space = authorization.indexOf(" ");
-    const scheme = authorization.slice(0, space).toLowerCase();
+    const scheme = space === -1 ? "" : authorization.slice(0, space).toLowerCase();
     const value = authorization.slice(space + 1).trim();
     if (scheme === "bearer") found.token = value;
     else if (scheme === "basic") found.basic = value;

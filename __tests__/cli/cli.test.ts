@@ -1,0 +1,164 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { runCli } from "../../lib/cli/run-cli.js";
+import { RedisInbox } from "../../lib/inbox/redis.js";
+import { SqliteInbox } from "../../lib/inbox/sqlite.js";
+import type { InboxRecord, InboxStore } from "../../lib/inbox/types.js";
+import { startRedisServer, type RedisServer } from "../helpers/redis-server.js";
+import { newRecord } from "../inbox/contract.js";
+
+/** Runs the CLI in this process and captures what it writes. */
+async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(argv, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) });
+  return { code, stdout, stderr };
+}
+
+const dir = mkdtempSync(join(tmpdir(), "ewr-cli-"));
+let server: RedisServer;
+let redis: Redis;
+beforeAll(async () => {
+  server = await startRedisServer();
+  redis = new Redis(server.url);
+});
+afterAll(async () => {
+  await redis.quit();
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+let files = 0;
+const backends: [string, () => { store: InboxStore; flags: string[] }][] = [
+  ["SQLite", () => {
+    const path = join(dir, `cli-${++files}.sqlite`);
+    return { store: new SqliteInbox({ path }), flags: ["--sqlite", path] };
+  }],
+  ["Redis", () => {
+    const prefix = `{cli-${++files}}`;
+    return { store: new RedisInbox(redis, { prefix }), flags: ["--redis", server.url, "--prefix", prefix] };
+  }],
+];
+
+describe.each(backends)("inbox CLI against %s", (_, open) => {
+  let store: InboxStore;
+  let flags: string[];
+  let pending: InboxRecord;
+  let failed: InboxRecord;
+  let done: InboxRecord;
+  const now = Date.now();
+
+  beforeEach(async () => {
+    ({ store, flags } = open());
+    const records = [newRecord(), newRecord({ provider: "oksky", name: "Message.create" }), newRecord()];
+    for (const record of records) await store.add(record, { leaseMs: 60_000, now });
+    await store.fail(records[1]!.key, { error: "listener threw: boom", retryAt: undefined, now: now - 86_400_000 });
+    await store.complete(records[2]!.key, { now });
+    const load = async (record: { key: string } | undefined) => (await store.get(record!.key))!;
+    [pending, failed, done] = [await load(records[0]), await load(records[1]), await load(records[2])];
+  });
+  afterEach(() => store.close());
+
+  test("list prints a table newest first, with counts", async () => {
+    const { code, stdout } = await cli("inbox", "list", ...flags);
+    expect(code).toBe(0);
+    const lines = stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^KEY +PROVIDER +EVENT +STATUS +TRIES +RECEIVED +LAST ERROR$/);
+    expect(lines.slice(1, 4).map((line) => line.split(/ +/)[0])).toEqual([done.key, failed.key, pending.key]);
+    expect(lines[2]).toContain("listener threw: boom");
+    expect(lines[4]).toBe("pending 1, failed 1, done 1");
+  });
+
+  test("list --json filters by status, provider and limit", async () => {
+    const failedOnly = await cli("inbox", "list", ...flags, "--status", "failed", "--json");
+    expect(JSON.parse(failedOnly.stdout)).toEqual([failed]);
+    const oksky = await cli("inbox", "list", ...flags, "--provider", "oksky", "--json");
+    expect(JSON.parse(oksky.stdout).map((r: InboxRecord) => r.key)).toEqual([failed.key]);
+    const limited = await cli("inbox", "list", ...flags, "--limit", "1", "--json");
+    expect(JSON.parse(limited.stdout).map((r: InboxRecord) => r.key)).toEqual([done.key]);
+  });
+
+  test("show prints one record with its payload; a missing key exits 1", async () => {
+    const { code, stdout } = await cli("inbox", "show", failed.key, ...flags);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`key:          ${failed.key}`);
+    expect(stdout).toContain("status:       failed");
+    expect(stdout).toContain('"text": "héllo');
+    expect(JSON.parse((await cli("inbox", "show", done.key, ...flags, "--json")).stdout)).toEqual(done);
+    const missing = await cli("inbox", "show", "misskey:absent", ...flags);
+    expect(missing).toEqual({ code: 1, stdout: "", stderr: "No record with key misskey:absent.\n" });
+  });
+
+  test("replay requeues the keys given; an unknown key exits 1", async () => {
+    const { code, stdout } = await cli("inbox", "replay", failed.key, done.key, ...flags);
+    expect(code).toBe(0);
+    expect(stdout).toBe(`Requeued 2: ${failed.key}, ${done.key}\n`);
+    expect(await store.get(failed.key)).toMatchObject({ status: "pending", attempts: 0 });
+    expect(await store.get(done.key)).toMatchObject({ status: "pending" });
+    const partly = await cli("inbox", "replay", pending.key, "misskey:absent", ...flags, "--json");
+    expect(partly.code).toBe(1);
+    expect(JSON.parse(partly.stdout)).toEqual({ requeued: [pending.key], missing: ["misskey:absent"] });
+    expect(partly.stderr).toBe("Not found: misskey:absent\n");
+  });
+
+  test("replay --failed requeues every failed record, of one provider if asked", async () => {
+    expect((await cli("inbox", "replay", "--failed", "--provider", "misskey", ...flags)).stdout).toBe("Nothing to replay.\n");
+    const { code, stdout } = await cli("inbox", "replay", "--failed", ...flags, "--json");
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ requeued: [failed.key], missing: [] });
+    const [leased] = await store.leaseDue({ limit: 5, leaseMs: 1000, now: Date.now() + 1000 });
+    expect(leased?.key).toBe(failed.key);
+  });
+
+  test("purge deletes done and failed records, never pending ones, filtered by status and time", async () => {
+    const yesterday = new Date(now - 3_600_000).toISOString();
+    expect((await cli("inbox", "purge", ...flags, "--status", "failed", "--before", yesterday)).stdout).toBe("Purged 1 record.\n");
+    expect(await store.get(failed.key)).toBeUndefined();
+    expect(await cli("inbox", "purge", ...flags, "--status", "done", "--before", yesterday, "--json")).toMatchObject({ code: 0, stdout: '{"purged":0}\n' });
+    expect((await cli("inbox", "purge", ...flags)).stdout).toBe("Purged 1 record.\n");
+    expect(await store.counts()).toEqual({ pending: 1, failed: 0, done: 0 });
+  });
+});
+
+describe("inbox CLI usage", () => {
+  const sqlite = ["--sqlite", join(dir, "usage.sqlite")];
+
+  test.each([
+    [[], "Expected `inbox <command>`."],
+    [["inbox"], "Expected `inbox <command>`."],
+    [["inbox", "dance", ...sqlite], "Unknown command `dance`."],
+    [["inbox", "list"], "Give one of --sqlite <path> or --redis <url>."],
+    [["inbox", "list", ...sqlite, "--redis", "redis://127.0.0.1:1"], "Give one of --sqlite <path> or --redis <url>."],
+    [["inbox", "list", ...sqlite, "--limit", "0"], "--limit must be a positive integer, got 0."],
+    [["inbox", "list", ...sqlite, "--status", "lost"], "--status must be one of pending, done, failed, got lost."],
+    [["inbox", "list", "key", ...sqlite], "`list` takes no keys."],
+    [["inbox", "show", ...sqlite], "`show` takes exactly one key."],
+    [["inbox", "replay", ...sqlite], "`replay` takes either keys or --failed."],
+    [["inbox", "replay", "k", "--failed", ...sqlite], "`replay` takes either keys or --failed."],
+    [["inbox", "purge", ...sqlite, "--status", "pending"], "--status must be one of done, failed, got pending."],
+    [["inbox", "purge", ...sqlite, "--before", "yesterday"], "--before must be an ISO 8601 time, got yesterday."],
+  ])("%j exits 2", async (argv, message) => {
+    expect(await cli(...argv)).toEqual({ code: 2, stdout: "", stderr: `${message}\nRun with --help for usage.\n` });
+  });
+
+  test("an unknown option exits 2", async () => {
+    const { code, stderr } = await cli("inbox", "list", ...sqlite, "--colour");
+    expect(code).toBe(2);
+    expect(stderr).toContain("--colour");
+  });
+
+  test("--help prints usage and exits 0", async () => {
+    const { code, stdout } = await cli("--help");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Usage: express-webhook-receivers inbox <command>/);
+  });
+
+  test("an unreachable Redis exits 1 with a message, without the password", async () => {
+    const { code, stderr } = await cli("inbox", "list", "--redis", "redis://:hunter2@127.0.0.1:1");
+    expect(code).toBe(1);
+    expect(stderr).toContain("Cannot connect to Redis at redis://:***@127.0.0.1:1: connect ECONNREFUSED");
+    expect(stderr).not.toContain("hunter2");
+  });
+});
