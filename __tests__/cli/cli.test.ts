@@ -7,7 +7,7 @@ import { RedisInbox } from "../../lib/inbox/redis.js";
 import { SqliteInbox } from "../../lib/inbox/sqlite.js";
 import type { InboxRecord, InboxStore } from "../../lib/inbox/types.js";
 import { startRedisServer, type RedisServer } from "../helpers/redis-server.js";
-import { newRecord } from "../inbox/contract.js";
+import { newRecord } from "../inbox/new-record.js";
 
 /** Runs the CLI in this process and captures what it writes. */
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

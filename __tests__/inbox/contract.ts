@@ -1,27 +1,11 @@
-import type { InboxStore, NewInboxRecord } from "../../lib/inbox/types.js";
+import type { InboxStore } from "../../lib/inbox/types.js";
+import { newRecord } from "./new-record.js";
 
 /** Opens fresh, empty storage: `store`, and `twin` over the same storage where it can be shared. */
 export type OpenInbox = (options?: { retainMs?: number }) => Promise<{ store: InboxStore; twin: InboxStore }>;
 
 const T0 = Date.now();
 const LEASE = 30_000;
-let sequence = 0;
-
-/** A new delivery; keys are unique per call so stores may be shared between tests. */
-export function newRecord(overrides: Partial<NewInboxRecord> = {}): NewInboxRecord {
-  sequence++;
-  return {
-    key: `misskey:${sequence}-${Math.random().toString(36).slice(2)}`,
-    provider: "misskey",
-    name: "note",
-    deliveryId: `delivery-${sequence}`,
-    known: true,
-    payload: { body: { note: { text: `héllo ${sequence}` } }, list: [1, null, true] },
-    meta: { hookId: "hook-1" },
-    receivedAt: T0 + sequence,
-    ...overrides,
-  };
-}
 
 /** Every {@link InboxStore} behaves alike: this suite runs against each of them. */
 export function describeInboxContract(name: string, open: OpenInbox): void {
@@ -78,6 +62,17 @@ export function describeInboxContract(name: string, open: OpenInbox): void {
       const leased = await store.leaseDue({ limit: 2, leaseMs: LEASE, now: T0 + 100 });
       expect(leased.map((r) => r.key)).toEqual([b.key, c.key]);
       expect((await store.leaseDue({ limit: 5, leaseMs: LEASE, now: T0 + 100 })).map((r) => r.key)).toEqual([a.key]);
+    });
+
+    test("leaseDue with a provider takes only that provider's records", async () => {
+      const [a, b, c] = [newRecord(), newRecord({ provider: "oksky" }), newRecord()];
+      for (const r of [a, b, c]) await store.add(r, { leaseMs: 1, now: T0 });
+      const lease = (provider?: string) => twin.leaseDue({ limit: 10, leaseMs: LEASE, now: T0 + 10, provider });
+      expect((await lease("oksky")).map((r) => r.key)).toEqual([b.key]);
+      expect(await lease("pokepay")).toEqual([]);
+      expect((await lease("misskey")).map((r) => r.key)).toEqual([a.key, c.key]);
+      const later = await store.leaseDue({ limit: 10, leaseMs: LEASE, now: T0 + 10 + LEASE });
+      expect(later.map((r) => r.key)).toEqual([a.key, b.key, c.key]);
     });
 
     test("concurrent leases from two store instances never return the same record", async () => {

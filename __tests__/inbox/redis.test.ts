@@ -1,7 +1,8 @@
 import { Redis } from "ioredis";
 import { RedisInbox } from "../../lib/inbox/redis.js";
 import { startRedisServer, type RedisServer } from "../helpers/redis-server.js";
-import { describeInboxContract, newRecord } from "./contract.js";
+import { describeInboxContract } from "./contract.js";
+import { newRecord } from "./new-record.js";
 
 let server: RedisServer;
 const clients: Redis[] = [];

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { SqliteInbox } from "../../lib/inbox/sqlite.js";
-import { describeInboxContract, newRecord } from "./contract.js";
+import { describeInboxContract } from "./contract.js";
+import { newRecord } from "./new-record.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ewr-sqlite-inbox-"));
 let files = 0;

@@ -19,6 +19,7 @@ export type WebhookErrorCode =
   | "dispatch_timeout"
   | "delivery_in_progress"
   | "store_unavailable"
+  | "shutting_down"
   | "internal_error";
 
 const DEFAULT_STATUS: Record<WebhookErrorCode, number> = {
@@ -41,6 +42,7 @@ const DEFAULT_STATUS: Record<WebhookErrorCode, number> = {
   dispatch_timeout: 503,
   delivery_in_progress: 503,
   store_unavailable: 503,
+  shutting_down: 503,
   internal_error: 500,
 };
 

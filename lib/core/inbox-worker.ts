@@ -3,6 +3,7 @@ import type { InboxRecord, InboxStore } from "../inbox/types.js";
 import { dispatch } from "./dispatch.js";
 import type { Emitter } from "./emitter.js";
 import { WebhookError } from "./errors.js";
+import { settleWithin } from "./settle-within.js";
 import type { WebhookEventBase } from "./types.js";
 
 export interface InboxSettings {
@@ -71,16 +72,16 @@ export class InboxWorker {
 
   /**
    * Persists a verified event. Resolves "duplicate" when its key is already there, or
-   * the running attempt (which never rejects: failures are recorded and reported).
+   * with the running attempt (which never rejects: failures are recorded and reported).
    */
-  async accept(event: WebhookEventBase): Promise<"duplicate" | Promise<void>> {
+  async accept(event: WebhookEventBase): Promise<"duplicate" | { attempt: Promise<void> }> {
     const now = Date.now();
     const key = inboxKey(event);
     const added = await this.#settings.store.add(
       { key, provider: event.provider, name: event.name, deliveryId: event.id, known: event.known, payload: event.payload, meta: event.meta, receivedAt: event.receivedAt.getTime() },
       { leaseMs: this.#settings.leaseMs, now },
     );
-    return added ? this.#attempt(key, event, 1) : "duplicate";
+    return added ? { attempt: this.#attempt(key, event, 1) } : "duplicate";
   }
 
   /** Takes due records (retries, crash leftovers, replays) and dispatches them. */
@@ -137,18 +138,5 @@ export class InboxWorker {
     clearInterval(this.#timer);
     this.#timer = undefined;
     await settleWithin([...this.#inFlight], timeoutMs);
-  }
-}
-
-/** Waits for the promises to settle, or for `ms`, whichever comes first. */
-export async function settleWithin(promises: readonly Promise<unknown>[], ms: number): Promise<boolean> {
-  if (promises.length === 0) return true;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)));
-  const all = Promise.allSettled(promises).then(() => true);
-  try {
-    return await Promise.race([all, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -8,6 +8,8 @@ import { parseSize } from "./read-body.js";
 import type { Logger } from "./types.js";
 import { isDedupeStore, type DedupeStore } from "../stores/types.js";
 import { MemoryStore } from "../stores/memory.js";
+import { isInboxStore, type InboxStore } from "../inbox/types.js";
+import type { InboxSettings } from "./inbox-worker.js";
 
 /** Options every receiver takes. */
 export interface ReceiverOptions {
@@ -36,6 +38,28 @@ export interface ReceiverOptions {
   multipart?: Partial<MultipartLimits>;
   /** Most fields in a form body (413 beyond). @default 1000 */
   maxFields?: number;
+  /**
+   * A durable inbox: each verified delivery is stored before dispatch and marked done
+   * after; failures are retried with backoff and left `failed` after `maxAttempts`.
+   * Once stored, the delivery is the receiver's and is answered 2xx. With an inbox,
+   * the inbox's keys are the dedupe record. @default none
+   */
+  inbox?: InboxStore | InboxOptions;
+}
+
+/** Tuning of the inbox's retries. */
+export interface InboxOptions {
+  store: InboxStore;
+  /** Attempts before a record is left `failed` for replay. @default 5 */
+  maxAttempts?: number;
+  /** How long one attempt owns a record; a crashed process's record is retried after it. @default 60000 */
+  leaseMs?: number;
+  /** How often due retries are looked for. @default 1000 */
+  pollIntervalMs?: number;
+  /** First retry delay, doubled each attempt. @default 1000 */
+  backoffMs?: number;
+  /** Longest retry delay. @default 300000 */
+  maxBackoffMs?: number;
 }
 
 /** Options of a provider that sends a static secret in a header. */
@@ -76,6 +100,19 @@ const sharedShape = {
     .optional(),
   maxFields: positiveInt.optional(),
   allowUnauthenticated: z.boolean().optional(),
+  inbox: z
+    .union([
+      z.custom<InboxStore>(isInboxStore, "Expected an inbox store"),
+      z.strictObject({
+        store: z.custom<InboxStore>(isInboxStore, "Expected an inbox store"),
+        maxAttempts: positiveInt.optional(),
+        leaseMs: positiveInt.optional(),
+        pollIntervalMs: positiveInt.optional(),
+        backoffMs: positiveInt.optional(),
+        maxBackoffMs: positiveInt.optional(),
+      }),
+    ])
+    .optional(),
 };
 
 const headerSecretSchema = z.strictObject({ ...sharedShape, secret: secretList.optional() });
@@ -102,6 +139,7 @@ export interface ResolvedOptions {
   multipart: MultipartLimits;
   maxFields: number;
   authenticator: Authenticator;
+  inbox: InboxSettings | undefined;
 }
 
 export const DEFAULT_LIMIT = 1024 * 1024;
@@ -138,6 +176,19 @@ function resolveShared(options: z.infer<typeof headerSecretSchema>, defaults: De
     maxFields,
     multipart: { maxFileSize: limit, maxFiles: 10, maxFields, maxFieldSize: limit, ...options.multipart },
     authenticator,
+    inbox: options.inbox && resolveInbox(options.inbox),
+  };
+}
+
+function resolveInbox(inbox: InboxStore | InboxOptions): InboxSettings {
+  const options = isInboxStore(inbox) ? { store: inbox } : inbox;
+  return {
+    store: options.store,
+    maxAttempts: options.maxAttempts ?? 5,
+    leaseMs: options.leaseMs ?? 60_000,
+    pollIntervalMs: options.pollIntervalMs ?? 1000,
+    backoffMs: options.backoffMs ?? 1000,
+    maxBackoffMs: options.maxBackoffMs ?? 300_000,
   };
 }
 

@@ -3,7 +3,10 @@ import { acknowledge, refuse } from "./answer.js";
 import { parseContentType } from "./content-types/content-type.js";
 import { formatOf, unsupportedType, type BodyParsing } from "./content-types/parse-body.js";
 import { Deduper } from "./deduper.js";
-import { dispatch, TIMED_OUT, withTimeout } from "./dispatch.js";
+import type { Delivery, DeliveryContext } from "./delivery.js";
+import { DirectDelivery } from "./direct-delivery.js";
+import { InboxDelivery } from "./inbox-delivery.js";
+import { InboxWorker } from "./inbox-worker.js";
 import { Emitter, type ErrorListener } from "./emitter.js";
 import { isWebhookError, WebhookError } from "./errors.js";
 import { getHeader } from "./headers.js";
@@ -29,14 +32,28 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
   readonly #protocol: ProviderProtocol<P, S, M>;
   readonly #options: ResolvedOptions;
   readonly #emitter = new Emitter();
-  readonly #deduper: Deduper | undefined;
+  readonly #delivery: Delivery;
+  readonly #inbox: InboxWorker | undefined;
   readonly #parsing: BodyParsing;
+  #closed = false;
 
   constructor(protocol: ProviderProtocol<P, S, M>, options: ResolvedOptions) {
     this.#protocol = protocol;
     this.#options = options;
-    this.#deduper =
-      options.dedupe && new Deduper(options.dedupe.store, protocol.provider, options.dedupe.ttlMs, (error) => this.#report(error));
+    const report = (error: WebhookError): void => this.#report(error);
+    const context: DeliveryContext = {
+      provider: protocol.provider,
+      emitter: this.#emitter,
+      report,
+      resends: protocol.resends,
+      ack: options.ack,
+      dispatchTimeoutMs: options.dispatchTimeoutMs,
+    };
+    // With an inbox, its keys are the dedupe record; a second record would only disagree.
+    const deduper = options.dedupe && !options.inbox ? new Deduper(options.dedupe.store, protocol.provider, options.dedupe.ttlMs, report) : undefined;
+    const direct = new DirectDelivery(context, deduper);
+    this.#inbox = options.inbox && new InboxWorker(options.inbox, this.#emitter, report);
+    this.#delivery = this.#inbox ? new InboxDelivery(context, this.#inbox, direct) : direct;
     this.#parsing = {
       formats: protocol.formats,
       jsonAliases: protocol.jsonAliases,
@@ -94,7 +111,28 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
     }
   }
 
+  /**
+   * Stops taking deliveries (new ones get 503, so a resending provider tries again) and
+   * waits, at most `timeoutMs`, for listeners under way. Call it on SIGTERM before exit.
+   */
+  async close({ timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<void> {
+    this.#closed = true;
+    await this.#delivery.close(timeoutMs);
+  }
+
+  /**
+   * Makes inbox records due again (e.g. failed ones) and dispatches them now.
+   * Returns how many were requeued. Needs the `inbox` option.
+   */
+  async replay(keys: string | readonly string[]): Promise<number> {
+    if (!this.#inbox) throw new TypeError(`${this.provider}: replay() needs the inbox option.`);
+    const count = await this.#inbox.store.requeue(typeof keys === "string" ? [keys] : keys, { now: Date.now() });
+    await this.#inbox.poll();
+    return count;
+  }
+
   async #receive(request: WebhookRequest): Promise<WebhookResponse> {
+    if (this.#closed) throw new WebhookError("shutting_down", "The receiver is shutting down; try again shortly.");
     if (request.method.toUpperCase() !== "POST") {
       throw new WebhookError("method_not_allowed", `${request.method.slice(0, 16)} is not allowed; webhooks are POSTed.`);
     }
@@ -122,7 +160,7 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
       // Re-sending cannot fix a payload; a non-resending sender gets its 200 regardless.
       return this.#protocol.resends ? refuse(event) : acknowledge();
     }
-    return this.#deliver(event);
+    return this.#delivery.deliver(event);
   }
 
   #toEvent(request: WebhookRequest, payload: unknown): WebhookEventBase | WebhookError {
@@ -138,49 +176,6 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
       payload,
       issues: result.error.issues,
     });
-  }
-
-  async #deliver(event: WebhookEventBase): Promise<WebhookResponse> {
-    const deduper = event.id === undefined ? undefined : this.#deduper;
-    if (deduper) {
-      const claim = await deduper.claim(event.id!);
-      if (claim === "done") return acknowledge(true);
-      if (claim === "processing") {
-        // The first delivery may still fail; a resending sender should come back later.
-        return this.#protocol.resends
-          ? refuse(new WebhookError("delivery_in_progress", "This delivery is already being processed.", { provider: this.provider }))
-          : acknowledge(true);
-      }
-    }
-
-    const run = dispatch(event, this.#emitter.listenersFor(event)).then(
-      async () => deduper?.complete(event.id!),
-      async (error: WebhookError) => {
-        await deduper?.release(event.id!);
-        throw error;
-      },
-    );
-    if (this.#options.ack === "immediate") {
-      run.catch((error: unknown) => this.#report(error as WebhookError));
-      return acknowledge();
-    }
-
-    const outcome = await withTimeout(
-      run.then(() => undefined, (error: unknown) => error as WebhookError),
-      this.#options.dispatchTimeoutMs,
-    );
-    if (outcome === TIMED_OUT) {
-      run.catch((error: unknown) => this.#report(error as WebhookError));
-      const timeout = new WebhookError("dispatch_timeout", `Listeners did not finish within ${this.#options.dispatchTimeoutMs} ms.`, {
-        provider: this.provider,
-        event,
-      });
-      this.#report(timeout);
-      return this.#protocol.resends ? refuse(timeout) : acknowledge();
-    }
-    if (outcome === undefined) return acknowledge();
-    this.#report(outcome);
-    return this.#protocol.resends ? refuse(outcome) : acknowledge();
   }
 
   #report(error: WebhookError): void {

@@ -1,5 +1,5 @@
 import type { InboxFilter, InboxRecord, InboxStatus, InboxStore, NewInboxRecord, PurgeFilter } from "./types.js";
-import { byReceivedDesc, byReceivedAsc, DEFAULT_LIST_LIMIT, DEFAULT_RETAIN_MS, matchesPurge, PRUNE_EVERY_MS } from "./records.js";
+import { byReceivedDesc, byReceivedAsc, checkPositiveInteger, DEFAULT_LIST_LIMIT, DEFAULT_RETAIN_MS, matchesPurge, PRUNE_EVERY_MS } from "./records.js";
 
 export interface MemoryInboxOptions {
   /** How long done records are kept (pruned opportunistically). @default 7 days */
@@ -17,6 +17,7 @@ export class MemoryInbox implements InboxStore {
   #prunedAt = -Infinity;
 
   constructor({ retainMs = DEFAULT_RETAIN_MS }: MemoryInboxOptions = {}) {
+    checkPositiveInteger("retainMs", retainMs);
     this.#retainMs = retainMs;
   }
 
@@ -33,9 +34,10 @@ export class MemoryInbox implements InboxStore {
     return true;
   }
 
-  async leaseDue({ limit, leaseMs, now }: { limit: number; leaseMs: number; now: number }): Promise<InboxRecord[]> {
+  async leaseDue({ limit, leaseMs, now, provider }: { limit: number; leaseMs: number; now: number; provider?: string }): Promise<InboxRecord[]> {
+    checkPositiveInteger("limit", limit);
     const due = [...this.#records.values()]
-      .filter((r) => r.status === "pending" && r.nextAttemptAt <= now)
+      .filter((r) => r.status === "pending" && r.nextAttemptAt <= now && (provider === undefined || r.provider === provider))
       .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || byReceivedAsc(a, b))
       .slice(0, limit);
     return due
@@ -66,6 +68,7 @@ export class MemoryInbox implements InboxStore {
   }
 
   async list({ status, provider, limit = DEFAULT_LIST_LIMIT }: InboxFilter = {}): Promise<InboxRecord[]> {
+    checkPositiveInteger("limit", limit);
     return [...this.#records.values()]
       .filter((r) => (status === undefined || r.status === status) && (provider === undefined || r.provider === provider))
       .sort(byReceivedDesc)

@@ -20,9 +20,10 @@ const WINDOW = 500;
 
 /**
  * An {@link InboxStore} in Redis, for several instances behind a load balancer. A hash
- * per record; sorted sets of pending keys (scored by `nextAttemptAt`), failed and done
- * keys (scored by `updatedAt`) and all keys (by `receivedAt`, for listing). Every change
- * is one Lua script, atomic on the server, so no two instances lease one record.
+ * per record; sorted sets of pending keys per provider (scored by `nextAttemptAt`),
+ * of failed and done keys (by `updatedAt`) and of all keys (by `receivedAt`, for
+ * listing). Every change is one Lua script, atomic on the server, so no two instances
+ * ever lease one record.
  *
  * As durable as the server is told to be: with `appendonly yes` and
  * `appendfsync always` an acknowledged record survives a power loss; with the
@@ -35,48 +36,48 @@ const WINDOW = 500;
 export class RedisInbox implements InboxStore {
   readonly #redis: RedisClient;
   readonly #retainMs: number;
-  readonly #hashPrefix: string;
-  readonly #pending: string;
+  readonly #prefix: string;
   readonly #failed: string;
   readonly #done: string;
   readonly #all: string;
+  readonly #providers: string;
 
   constructor(redis: RedisClient, { prefix = "{ewr:inbox}", retainMs = DEFAULT_RETAIN_MS }: RedisInboxOptions = {}) {
     if (typeof redis?.call !== "function") throw new TypeError("RedisInbox needs an ioredis client (new Redis(url)).");
     checkPositiveInteger("retainMs", retainMs);
     this.#redis = redis;
     this.#retainMs = retainMs;
-    this.#hashPrefix = `${prefix}:record:`;
-    this.#pending = `${prefix}:pending`;
+    this.#prefix = prefix;
     this.#failed = `${prefix}:failed`;
     this.#done = `${prefix}:done`;
     this.#all = `${prefix}:all`;
+    this.#providers = `${prefix}:providers`;
   }
 
   async add(record: NewInboxRecord, { leaseMs, now }: { leaseMs: number; now: number }): Promise<boolean> {
     const leaseUntil = now + leaseMs;
-    const args = [record.key, leaseUntil, record.receivedAt, ...toHashFields(record, leaseUntil, now)];
+    const args = [this.#prefix, record.key, record.provider, leaseUntil, record.receivedAt, ...toHashFields(record, leaseUntil, now)];
     return (await addScript.run(this.#redis, this.#keysFor(record.key), args)) === 1;
   }
 
-  async leaseDue({ limit, leaseMs, now }: { limit: number; leaseMs: number; now: number }): Promise<InboxRecord[]> {
+  async leaseDue({ limit, leaseMs, now, provider }: { limit: number; leaseMs: number; now: number; provider?: string }): Promise<InboxRecord[]> {
     checkPositiveInteger("limit", limit);
-    const reply = await leaseScript.run(this.#redis, [this.#pending], [this.#hashPrefix, now, now + leaseMs, limit]);
+    const reply = await leaseScript.run(this.#redis, this.#indexes(), [this.#prefix, now, now + leaseMs, limit, provider ?? ""]);
     return this.#records(reply).sort(byReceivedAsc);
   }
 
   async complete(key: string, { now }: { now: number }): Promise<void> {
-    const args = [key, now, this.#retainMs, now - this.#retainMs, this.#hashPrefix];
+    const args = [this.#prefix, key, now, this.#retainMs, now - this.#retainMs];
     await completeScript.run(this.#redis, this.#keysFor(key), args);
   }
 
   async fail(key: string, { error, retryAt, now }: { error: string; retryAt: number | undefined; now: number }): Promise<void> {
     const status = retryAt === undefined ? "failed" : "pending";
-    await failScript.run(this.#redis, this.#keysFor(key), [key, status, retryAt ?? now, error, now]);
+    await failScript.run(this.#redis, this.#keysFor(key), [this.#prefix, key, status, retryAt ?? now, error, now]);
   }
 
   async get(key: string): Promise<InboxRecord | undefined> {
-    return fromHashReply(await this.#redis.call("HGETALL", this.#hashPrefix + key));
+    return fromHashReply(await this.#redis.call("HGETALL", this.#hash(key)));
   }
 
   async list({ status, provider, limit = DEFAULT_LIST_LIMIT }: InboxFilter = {}): Promise<InboxRecord[]> {
@@ -99,13 +100,13 @@ export class RedisInbox implements InboxStore {
   async requeue(keys: readonly string[], { now }: { now: number }): Promise<number> {
     let count = 0;
     for (const chunk of chunks([...new Set(keys)])) {
-      count += Number(await requeueScript.run(this.#redis, this.#indexes(), [this.#hashPrefix, now, ...chunk]));
+      count += Number(await requeueScript.run(this.#redis, this.#indexes(), [this.#prefix, now, ...chunk]));
     }
     return count;
   }
 
   async purge({ status, provider, before }: PurgeFilter): Promise<number> {
-    const index = status === undefined ? this.#all : { pending: this.#pending, failed: this.#failed, done: this.#done }[status];
+    const index = status === "failed" ? this.#failed : status === "done" ? this.#done : this.#all;
     // Failed and done keys are scored by updatedAt, so `before` narrows them at once; the script rechecks all.
     const candidates =
       before !== undefined && (status === "failed" || status === "done")
@@ -114,30 +115,35 @@ export class RedisInbox implements InboxStore {
     const filter = [status ?? "", provider ?? "", before ?? ""];
     let count = 0;
     for (const chunk of chunks(candidates)) {
-      count += Number(await purgeScript.run(this.#redis, this.#indexes(), [this.#hashPrefix, ...filter, ...chunk]));
+      count += Number(await purgeScript.run(this.#redis, this.#indexes(), [this.#prefix, ...filter, ...chunk]));
     }
     return count;
   }
 
   async counts(): Promise<{ pending: number; failed: number; done: number }> {
-    const [pending, failed, done] = await Promise.all([
-      this.#redis.call("ZCARD", this.#pending),
+    const providers = await this.#members("SMEMBERS", this.#providers);
+    const [failed, done, ...pending] = await Promise.all([
       this.#redis.call("ZCARD", this.#failed),
       // Done hashes expire on their own; their index entries may outlive them until pruned.
       this.#redis.call("ZCOUNT", this.#done, Date.now() - this.#retainMs, "+inf"),
+      ...providers.map((provider) => this.#redis.call("ZCARD", `${this.#prefix}:pending:${provider}`)),
     ]);
-    return { pending: Number(pending), failed: Number(failed), done: Number(done) };
+    return { pending: pending.reduce((sum: number, n) => sum + Number(n), 0), failed: Number(failed), done: Number(done) };
   }
 
   /** Does nothing: the client is the caller's, who quits it. */
   async close(): Promise<void> {}
 
   #indexes(): string[] {
-    return [this.#pending, this.#failed, this.#done, this.#all];
+    return [this.#failed, this.#done, this.#all, this.#providers];
   }
 
   #keysFor(key: string): string[] {
-    return [...this.#indexes(), this.#hashPrefix + key];
+    return [...this.#indexes(), this.#hash(key)];
+  }
+
+  #hash(key: string): string {
+    return `${this.#prefix}:record:${key}`;
   }
 
   async #members(command: string, ...args: (string | number)[]): Promise<string[]> {
@@ -147,7 +153,7 @@ export class RedisInbox implements InboxStore {
 
   // Sent together, so ioredis pipelines them in one round trip.
   async #getMany(keys: readonly string[]): Promise<InboxRecord[]> {
-    return this.#records(await Promise.all(keys.map((key) => this.#redis.call("HGETALL", this.#hashPrefix + key))));
+    return this.#records(await Promise.all(keys.map((key) => this.#redis.call("HGETALL", this.#hash(key)))));
   }
 
   #records(replies: unknown): InboxRecord[] {

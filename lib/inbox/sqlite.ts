@@ -41,7 +41,7 @@ export class SqliteInbox implements InboxStore {
   readonly #db: SqliteDatabase;
   readonly #retainMs: number;
   readonly #statements: ReturnType<typeof prepare>;
-  readonly #leaseDue: (params: { limit: number; leaseUntil: number; now: number }) => Row[];
+  readonly #leaseDue: (params: LeaseParams) => Row[];
   #prunedAt = -Infinity;
 
   constructor({ path, retainMs = DEFAULT_RETAIN_MS, synchronous = "FULL", busyTimeoutMs = 5000, Database }: SqliteInboxOptions) {
@@ -57,7 +57,7 @@ export class SqliteInbox implements InboxStore {
     this.#statements = prepare(db);
     const lease = this.#statements.lease;
     // IMMEDIATE takes the write lock before reading, so two processes cannot pick the same rows.
-    this.#leaseDue = db.transaction((params: { limit: number; leaseUntil: number; now: number }) => lease.all(params)).immediate;
+    this.#leaseDue = db.transaction((params: LeaseParams) => lease.all(params)).immediate;
     // Pruned at once, but without starting the throttle: callers' clocks are theirs.
     this.#statements.prune.run({ cutoff: Date.now() - retainMs });
   }
@@ -78,9 +78,9 @@ export class SqliteInbox implements InboxStore {
     return result.changes === 1;
   }
 
-  async leaseDue({ limit, leaseMs, now }: { limit: number; leaseMs: number; now: number }): Promise<InboxRecord[]> {
+  async leaseDue({ limit, leaseMs, now, provider }: { limit: number; leaseMs: number; now: number; provider?: string }): Promise<InboxRecord[]> {
     checkPositiveInteger("limit", limit);
-    const rows = this.#leaseDue({ limit, leaseUntil: now + leaseMs, now });
+    const rows = this.#leaseDue({ limit, leaseUntil: now + leaseMs, now, provider: provider ?? null });
     return rows.map(fromRow).sort(byReceivedAsc);
   }
 
@@ -135,6 +135,8 @@ export class SqliteInbox implements InboxStore {
   }
 }
 
+type LeaseParams = { limit: number; leaseUntil: number; now: number; provider: string | null };
+
 function toJson(value: unknown): string | null {
   return value === undefined ? null : JSON.stringify(value);
 }
@@ -146,9 +148,10 @@ function prepare(db: SqliteDatabase) {
          (key, provider, name, delivery_id, known, payload, meta, received_at, status, attempts, next_attempt_at, last_error, updated_at)
        VALUES (@key, @provider, @name, @deliveryId, @known, @payload, @meta, @receivedAt, 'pending', 1, @leaseUntil, NULL, @now)`,
     ),
-    lease: db.prepare<{ limit: number; leaseUntil: number; now: number }, Row>(
+    lease: db.prepare<LeaseParams, Row>(
       `UPDATE ewr_inbox SET attempts = attempts + 1, next_attempt_at = @leaseUntil, updated_at = @now
        WHERE key IN (SELECT key FROM ewr_inbox WHERE status = 'pending' AND next_attempt_at <= @now
+                       AND (@provider IS NULL OR provider = @provider)
                      ORDER BY next_attempt_at LIMIT @limit)
        RETURNING *`,
     ),

@@ -91,3 +91,9 @@ export interface InboxStore {
   counts(): Promise<{ pending: number; failed: number; done: number }>;
   close(): Promise<void>;
 }
+
+const INBOX_METHODS = ["add", "leaseDue", "complete", "fail", "get", "list", "requeue", "purge", "counts", "close"] as const;
+
+export function isInboxStore(value: unknown): value is InboxStore {
+  return typeof value === "object" && value !== null && INBOX_METHODS.every((name) => typeof (value as Record<string, unknown>)[name] === "function");
+}

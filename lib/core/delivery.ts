@@ -1,0 +1,21 @@
+import type { Emitter } from "./emitter.js";
+import type { WebhookError } from "./errors.js";
+import type { WebhookEventBase, WebhookResponse } from "./types.js";
+
+/** What a way of delivering events (direct, or through an inbox) needs from the receiver. */
+export interface DeliveryContext {
+  provider: string;
+  emitter: Emitter;
+  report: (error: WebhookError) => void;
+  /** The provider resends after a 5xx: failures may be answered honestly. */
+  resends: boolean;
+  ack: "after-dispatch" | "immediate";
+  dispatchTimeoutMs: number;
+}
+
+/** Takes a validated event to the listeners and says what to answer. */
+export interface Delivery {
+  deliver(event: WebhookEventBase): Promise<WebhookResponse>;
+  /** Waits (at most `timeoutMs`) for dispatches under way; starts no new work. */
+  close(timeoutMs: number): Promise<void>;
+}

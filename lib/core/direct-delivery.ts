@@ -1,0 +1,79 @@
+import { acknowledge, refuse } from "./answer.js";
+import type { Deduper } from "./deduper.js";
+import type { Delivery, DeliveryContext } from "./delivery.js";
+import { dispatch, TIMED_OUT, withTimeout } from "./dispatch.js";
+import { WebhookError } from "./errors.js";
+import { settleWithin } from "./settle-within.js";
+import type { WebhookEventBase, WebhookResponse } from "./types.js";
+
+/**
+ * Dispatch in this process, with dedupe where configured: nothing is persisted, so a
+ * failure is answered 5xx where the provider resends (its resend is the retry), and
+ * reported to `onError` with the whole event where it does not.
+ */
+export class DirectDelivery implements Delivery {
+  readonly #context: DeliveryContext;
+  readonly #deduper: Deduper | undefined;
+  readonly #inFlight = new Set<Promise<void>>();
+
+  constructor(context: DeliveryContext, deduper: Deduper | undefined) {
+    this.#context = context;
+    this.#deduper = deduper;
+  }
+
+  async deliver(event: WebhookEventBase): Promise<WebhookResponse> {
+    const { resends, report, ack, dispatchTimeoutMs, provider } = this.#context;
+    const deduper = event.id === undefined ? undefined : this.#deduper;
+    if (deduper) {
+      const claim = await deduper.claim(event.id!);
+      if (claim === "done") return acknowledge(true);
+      if (claim === "processing") {
+        // The first delivery may still fail; a resending sender should come back later.
+        return resends
+          ? refuse(new WebhookError("delivery_in_progress", "This delivery is already being processed.", { provider }))
+          : acknowledge(true);
+      }
+    }
+
+    const run = this.#run(event, deduper);
+    if (ack === "immediate") {
+      run.catch(report);
+      return acknowledge();
+    }
+    const outcome = await withTimeout(
+      run.then(() => undefined, (error: WebhookError) => error),
+      dispatchTimeoutMs,
+    );
+    if (outcome === TIMED_OUT) {
+      run.catch(report);
+      const timeout = new WebhookError("dispatch_timeout", `Listeners did not finish within ${dispatchTimeoutMs} ms.`, { provider, event });
+      report(timeout);
+      return resends ? refuse(timeout) : acknowledge();
+    }
+    if (outcome === undefined) return acknowledge();
+    report(outcome);
+    return resends ? refuse(outcome) : acknowledge();
+  }
+
+  #run(event: WebhookEventBase, deduper: Deduper | undefined): Promise<void> {
+    const run = dispatch(event, this.#context.emitter.listenersFor(event)).then(
+      async () => deduper?.complete(event.id!),
+      async (error: WebhookError) => {
+        // Released, so the provider's resend is dispatched again.
+        await deduper?.release(event.id!);
+        throw error;
+      },
+    );
+    const tracked = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#inFlight.add(tracked);
+    void tracked.then(() => this.#inFlight.delete(tracked));
+    return run;
+  }
+
+  async close(timeoutMs: number): Promise<void> {
+    await settleWithin([...this.#inFlight], timeoutMs);
+  }
+}

@@ -1,0 +1,45 @@
+import { acknowledge, refuse } from "./answer.js";
+import type { Delivery, DeliveryContext } from "./delivery.js";
+import type { DirectDelivery } from "./direct-delivery.js";
+import { withTimeout } from "./dispatch.js";
+import { WebhookError } from "./errors.js";
+import type { InboxWorker } from "./inbox-worker.js";
+import type { WebhookEventBase, WebhookResponse } from "./types.js";
+
+/**
+ * Delivery through a durable inbox: once an event is stored the receiver owns it and
+ * answers 2xx whatever its listeners do; failures are retried from the inbox.
+ */
+export class InboxDelivery implements Delivery {
+  readonly #context: DeliveryContext;
+  readonly #worker: InboxWorker;
+  readonly #fallback: DirectDelivery;
+
+  constructor(context: DeliveryContext, worker: InboxWorker, fallback: DirectDelivery) {
+    this.#context = context;
+    this.#worker = worker;
+    this.#fallback = fallback;
+  }
+
+  async deliver(event: WebhookEventBase): Promise<WebhookResponse> {
+    const { resends, report, ack, dispatchTimeoutMs, provider } = this.#context;
+    let accepted: "duplicate" | { attempt: Promise<void> };
+    try {
+      accepted = await this.#worker.accept(event);
+    } catch (cause) {
+      const error = new WebhookError("store_unavailable", "The inbox could not store the delivery.", { cause, provider, event });
+      report(error);
+      // A resending provider will bring it back; for one that never does, dispatching
+      // without the inbox is better than losing the event.
+      return resends ? refuse(error) : this.#fallback.deliver(event);
+    }
+    if (accepted === "duplicate") return acknowledge(true);
+    // The attempt never rejects (failures are recorded); waiting only paces the sender.
+    if (ack === "after-dispatch") await withTimeout(accepted.attempt, dispatchTimeoutMs);
+    return acknowledge();
+  }
+
+  async close(timeoutMs: number): Promise<void> {
+    await Promise.all([this.#worker.close(timeoutMs), this.#fallback.close(timeoutMs)]);
+  }
+}
