@@ -57,7 +57,10 @@ export class InboxWorker {
   #timer: NodeJS.Timeout | undefined;
   #polling = false;
 
-  constructor(settings: InboxSettings, emitter: Emitter, report: (error: WebhookError) => void) {
+  readonly #provider: string;
+
+  constructor(provider: string, settings: InboxSettings, emitter: Emitter, report: (error: WebhookError) => void) {
+    this.#provider = provider;
     this.#settings = settings;
     this.#emitter = emitter;
     this.#report = report;
@@ -89,7 +92,8 @@ export class InboxWorker {
     if (this.#polling || this.#timer === undefined) return;
     this.#polling = true;
     try {
-      const records = await this.#settings.store.leaseDue({ limit: 16, leaseMs: this.#settings.leaseMs, now: Date.now() });
+      // One store may serve several receivers: take only this provider's records.
+      const records = await this.#settings.store.leaseDue({ limit: 16, leaseMs: this.#settings.leaseMs, now: Date.now(), provider: this.#provider });
       const fresh = records.filter((record) => !this.#running.has(record.key));
       await Promise.all(fresh.map((record) => this.#attempt(record.key, toEvent(record), record.attempts)));
     } catch (cause) {

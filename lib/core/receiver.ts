@@ -52,7 +52,7 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
     // With an inbox, its keys are the dedupe record; a second record would only disagree.
     const deduper = options.dedupe && !options.inbox ? new Deduper(options.dedupe.store, protocol.provider, options.dedupe.ttlMs, report) : undefined;
     const direct = new DirectDelivery(context, deduper);
-    this.#inbox = options.inbox && new InboxWorker(options.inbox, this.#emitter, report);
+    this.#inbox = options.inbox && new InboxWorker(protocol.provider, options.inbox, this.#emitter, report);
     this.#delivery = this.#inbox ? new InboxDelivery(context, this.#inbox, direct) : direct;
     this.#parsing = {
       formats: protocol.formats,

@@ -37,6 +37,7 @@ export interface Row {
   updated_at: number;
 }
 
+/** A row as the record the store hands out (JSON columns parsed, NULLs as undefined). */
 export function fromRow(row: Row): InboxRecord {
   return {
     key: row.key,
