@@ -1,0 +1,95 @@
+import express from "express";
+import { Redis } from "ioredis";
+import request from "supertest";
+import { RedisInbox } from "../../lib/inbox/redis.js";
+import { createMisskeyReceiver, type MisskeyReceiver } from "../../lib/index.js";
+import { RedisStore } from "../../lib/stores/redis.js";
+import { misskeyDelivery } from "../../lib/testing/index.js";
+import { startRedisServer, type RedisServer } from "../helpers/redis-server.js";
+
+// Several instances behind a load balancer, sharing one real Redis.
+let server: RedisServer;
+const clients: Redis[] = [];
+const receivers: MisskeyReceiver[] = [];
+
+beforeAll(async () => {
+  server = await startRedisServer();
+}, 20_000);
+afterEach(async () => {
+  await Promise.all(receivers.splice(0).map((r) => r.close()));
+  await Promise.all(clients.splice(0).map((c) => c.quit()));
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+function client(): Redis {
+  const redis = new Redis(server.url, { lazyConnect: false });
+  clients.push(redis);
+  return redis;
+}
+
+function instance(options: Parameters<typeof createMisskeyReceiver>[0]) {
+  const receiver = createMisskeyReceiver(options);
+  receivers.push(receiver);
+  const app = express();
+  app.use("/hooks/misskey", receiver.router);
+  return { receiver, app };
+}
+
+test("concurrent duplicates spread over two instances sharing a Redis dedupe store: exactly one dispatch", async () => {
+  const prefix = `t${Date.now()}:`;
+  const a = instance({ secret: "s", dedupe: new RedisStore(client(), { prefix }) });
+  const b = instance({ secret: "s", dedupe: new RedisStore(client(), { prefix }) });
+  let dispatched = 0;
+  for (const { receiver } of [a, b]) receiver.on("note", async () => void (dispatched += 1));
+  const d = misskeyDelivery("note", { secret: "s" });
+  const answers = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => request((i % 2 ? a : b).app).post("/hooks/misskey").set(d.headers).send(d.body)),
+  );
+  expect(dispatched).toBe(1);
+  // The winner answers 200; the others 200 duplicate, or 503 while it was still running.
+  expect(answers.every((r) => r.status === 200 || r.status === 503)).toBe(true);
+  expect(answers.filter((r) => r.status === 200 && !r.body.duplicate)).toHaveLength(1);
+  const later = await request(b.app).post("/hooks/misskey").set(d.headers).send(d.body);
+  expect(later.body).toEqual({ ok: true, duplicate: true });
+});
+
+test("a failure on one instance is released, so the resend to the other instance is dispatched", async () => {
+  const prefix = `r${Date.now()}:`;
+  const a = instance({ secret: "s", dedupe: new RedisStore(client(), { prefix }) });
+  const b = instance({ secret: "s", dedupe: new RedisStore(client(), { prefix }) });
+  a.receiver.on("note", () => {
+    throw new Error("instance a is broken");
+  });
+  const seen: string[] = [];
+  b.receiver.on("note", (e) => void seen.push(e.id!));
+  const d = misskeyDelivery("note", { secret: "s" });
+  expect((await request(a.app).post("/hooks/misskey").set(d.headers).send(d.body)).status).toBe(500);
+  expect((await request(b.app).post("/hooks/misskey").set(d.headers).send(d.body)).status).toBe(200);
+  expect(seen).toEqual([d.payload.eventId]);
+});
+
+test("two instances sharing a Redis inbox: a failed delivery is retried by whichever worker takes it, once", async () => {
+  const prefix = `{inbox${Date.now()}}`;
+  const fast = { pollIntervalMs: 10, backoffMs: 10, maxBackoffMs: 20 };
+  const a = instance({ secret: "s", inbox: { store: new RedisInbox(client(), { prefix }), ...fast } });
+  const b = instance({ secret: "s", inbox: { store: new RedisInbox(client(), { prefix }), ...fast } });
+  let failures = 0;
+  const done: string[] = [];
+  a.receiver.on("note", () => {
+    failures += 1;
+    throw new Error("first try fails");
+  });
+  b.receiver.on("note", (e) => void done.push(e.id!));
+  const d = misskeyDelivery("note", { secret: "s" });
+  expect((await request(a.app).post("/hooks/misskey").set(d.headers).send(d.body)).status).toBe(200);
+  // Whichever instance leases the retry: a keeps failing, b succeeds; it ends done once.
+  const end = Date.now() + 5000;
+  while (done.length === 0 && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(done).toEqual([d.payload.eventId]);
+  expect(failures).toBeGreaterThanOrEqual(1);
+  const inbox = new RedisInbox(client(), { prefix });
+  expect((await inbox.get(`misskey:${d.payload.eventId}`))?.status).toBe("done");
+  expect((await request(b.app).post("/hooks/misskey").set(d.headers).send(d.body)).body).toEqual({ ok: true, duplicate: true });
+});
