@@ -21,3 +21,8 @@ export { createOneInboxReceiver } from "./providers/oneinbox/index.js";
 export type { OneInboxEvents, OneInboxMeta, OneInboxReceiver, OneInboxReceiverOptions } from "./providers/oneinbox/index.js";
 export { createPokepayReceiver } from "./providers/pokepay/index.js";
 export type { PokepayEvents, PokepayMeta, PokepayReceiver, PokepayReceiverOptions } from "./providers/pokepay/index.js";
+
+export { RedisStore, type RedisStoreOptions } from "./stores/redis.js";
+export { MemoryInbox, SqliteInbox, RedisInbox, listInbox, showInbox, replayInbox, purgeInbox } from "./inbox/index.js";
+export type { InboxStore, InboxRecord, InboxStatus, InboxFilter, PurgeFilter, MemoryInboxOptions, SqliteInboxOptions, RedisInboxOptions, ReplayResult, ReplayTarget } from "./inbox/index.js";
+export type { InboxOptions } from "./core/options.js";

@@ -7,6 +7,7 @@ import {
 } from "../../lib/index.js";
 import { MemoryInbox } from "../../lib/inbox/memory.js";
 import type { ReceiverOptions } from "../../lib/core/options.js";
+import type { WebhookResponse } from "../../lib/core/types.js";
 import type { Delivery } from "../../lib/testing/delivery.js";
 import { kakaoBizmessageDelivery, misskeyDelivery, okskyDelivery, oneInboxDelivery, pokepayDelivery } from "../../lib/testing/index.js";
 import { bodyOf, deferred } from "../fixtures/test-receiver.js";
@@ -15,7 +16,7 @@ import { bodyOf, deferred } from "../fixtures/test-receiver.js";
 // table in the README, checked provider by provider.
 interface Case {
   provider: string;
-  make(options: ReceiverOptions): { onAny(fn: () => unknown): unknown; receive(d: Delivery): Promise<{ status: number; body: string }>; close(): Promise<void> };
+  make(options: ReceiverOptions): { onAny(fn: () => unknown): unknown; receive(d: Delivery): Promise<WebhookResponse>; close(): Promise<void> };
   delivery(): Delivery;
   withoutInbox: number;
 }
