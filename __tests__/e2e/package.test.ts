@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 // The package as users get it: built to dist/, resolved through its own "exports" map
@@ -59,4 +60,11 @@ test.each(subpaths)("subpath %s loads in both module systems", (subpath) => {
   const cjs = run(["--input-type=commonjs", "-e", `console.log(Object.keys(require("${specifier}")).length)`]);
   expect(Number(esm)).toBeGreaterThan(0);
   expect(Number(cjs)).toBe(Number(esm));
+});
+
+test("the CLI runs from its bin entry", () => {
+  const bin = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { bin: Record<string, string> }).bin["express-webhook-receivers"]!;
+  const db = join(tmpdir(), `ewr-cli-${process.pid}.db`);
+  const out = run([bin, "inbox", "list", "--sqlite", db, "--json"]);
+  expect(JSON.parse(out)).toEqual([]);
 });
