@@ -1,7 +1,7 @@
 // The demo's Express app: the five hooks, the live page and its small API.
 import express from "express";
 import { fileURLToPath } from "node:url";
-import { credentialSources } from "./config.mjs";
+import { credentialSources, INBOX_PROVIDERS } from "./config.mjs";
 import { eventStream } from "./event-stream.mjs";
 import { createDemoReceivers } from "./receivers.mjs";
 import { buildSample, fetchFailure, hookPath, postDelivery, sampleCatalog, SampleError } from "./samples.mjs";
@@ -12,13 +12,15 @@ const publicDir = fileURLToPath(new URL("./public/", import.meta.url));
 /**
  * @param {{ credentials: Record<string, { value: string }>, log: import("./event-log.mjs").EventLog, selfUrl: () => string }} options
  *   `selfUrl` is where the demo can reach its own hooks (known once it listens).
+ * @returns the app, and `close()` to drain the receivers and close the inbox.
  */
 export function createDemoApp({ credentials, log, selfUrl }) {
   const app = express();
   app.disable("x-powered-by");
 
   // Hooks first, and no global body parser: each receiver reads its own body, bounded.
-  for (const [provider, receiver] of Object.entries(createDemoReceivers(credentials))) {
+  const { receivers, inbox } = createDemoReceivers(credentials);
+  for (const [provider, receiver] of Object.entries(receivers)) {
     app.use(hookPath(provider), trackDeliveries(provider, receiver, (entry) => log.add(entry)));
   }
 
@@ -28,6 +30,7 @@ export function createDemoApp({ credentials, log, selfUrl }) {
     ...provider,
     path: hookPath(provider.id),
     auth: credentialSources.find((source) => source.provider === provider.id)?.sentAs,
+    inbox: inbox !== undefined && INBOX_PROVIDERS.includes(provider.id),
   }));
   app.get("/api/catalog", (_req, res) => res.json({ providers }));
   app.post("/api/send", express.json({ limit: "4kb" }), async (req, res) => {
@@ -47,5 +50,11 @@ export function createDemoApp({ credentials, log, selfUrl }) {
   });
 
   app.use(express.static(publicDir, { index: "index.html" }));
-  return app;
+
+  async function close() {
+    // In-flight dispatches finish (bounded) before the inbox file closes.
+    await Promise.all(Object.values(receivers).map((receiver) => receiver.close({ timeoutMs: 3000 })));
+    await inbox?.close();
+  }
+  return { app, inbox, close };
 }

@@ -2,8 +2,20 @@
 // from), and the body limit. Defaults are for trying the demo locally only: set the
 // environment variables for anything reachable from elsewhere.
 
+import { fileURLToPath } from "node:url";
+
 /** The largest body the demo's receivers accept (the package's default, 1 MiB). */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** The embedded inbox's SQLite file (demo-app/data/ is git-ignored); DEMO_INBOX_PATH overrides it. */
+export const INBOX_PATH = process.env.DEMO_INBOX_PATH || fileURLToPath(new URL("./data/inbox.sqlite", import.meta.url));
+
+/**
+ * Providers whose deliveries go through the inbox: OK SKY never resends, and NHN Cloud
+ * and Pokepay document no retries, so a listener that throws must not lose the event.
+ * Misskey and OneInbox resend on 5xx and keep the direct path (dedupe only).
+ */
+export const INBOX_PROVIDERS = ["oksky", "kakao-bizmessage", "pokepay"];
 
 /** One entry per provider: the env var that overrides it, its local default, how it is sent. */
 export const credentialSources = [

@@ -1,27 +1,51 @@
 // The five receivers, configured as an app would: secrets from the environment, the
-// package's default body limit. What happens to their events is up to the caller.
+// package's default body limit, and the embedded inbox for providers that do not resend.
+// What happens to their events is up to the caller.
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import {
   createKakaoBizmessageReceiver,
   createMisskeyReceiver,
   createOkskyReceiver,
   createOneInboxReceiver,
   createPokepayReceiver,
+  SqliteInbox,
 } from "express-webhook-receivers";
-import { BODY_LIMIT_BYTES } from "./config.mjs";
+import { BODY_LIMIT_BYTES, INBOX_PATH, INBOX_PROVIDERS } from "./config.mjs";
 
 /**
- * Creates every provider's receiver, keyed by the provider id used in `/hooks/<id>`.
+ * The embedded inbox, or undefined where it cannot open (better-sqlite3, an optional
+ * peer dependency, not installed): the demo then runs without one.
+ */
+function openInbox() {
+  try {
+    mkdirSync(dirname(INBOX_PATH), { recursive: true });
+    return new SqliteInbox({ path: INBOX_PATH });
+  } catch (error) {
+    console.warn(`No embedded inbox (${error.message}); deliveries are dispatched directly.`);
+    return undefined;
+  }
+}
+
+/**
+ * Creates every provider's receiver, keyed by the provider id used in `/hooks/<id>`,
+ * and the inbox they share (one store serves several receivers: each takes its own records).
  * @param {Record<string, { value: string }>} credentials from `demoCredentials()`
  */
 export function createDemoReceivers(credentials) {
+  const inbox = openInbox();
+  const options = (provider) => ({
+    limit: BODY_LIMIT_BYTES,
+    ...(inbox && INBOX_PROVIDERS.includes(provider) ? { inbox } : {}),
+  });
   const secret = (provider) => credentials[provider].value;
-  const limit = BODY_LIMIT_BYTES;
-  return {
-    misskey: createMisskeyReceiver({ secret: secret("misskey"), limit }),
-    oksky: createOkskyReceiver({ secret: secret("oksky"), limit }),
-    "kakao-bizmessage": createKakaoBizmessageReceiver({ secret: secret("kakao-bizmessage"), limit }),
+  const receivers = {
+    misskey: createMisskeyReceiver({ secret: secret("misskey"), ...options("misskey") }),
+    oksky: createOkskyReceiver({ secret: secret("oksky"), ...options("oksky") }),
+    "kakao-bizmessage": createKakaoBizmessageReceiver({ secret: secret("kakao-bizmessage"), ...options("kakao-bizmessage") }),
     // OneInbox and Pokepay document no signature: a shared token in Authorization: Bearer.
-    oneinbox: createOneInboxReceiver({ auth: { token: secret("oneinbox") }, limit }),
-    pokepay: createPokepayReceiver({ auth: { token: secret("pokepay") }, limit }),
+    oneinbox: createOneInboxReceiver({ auth: { token: secret("oneinbox") }, ...options("oneinbox") }),
+    pokepay: createPokepayReceiver({ auth: { token: secret("pokepay") }, ...options("pokepay") }),
   };
+  return { receivers, inbox };
 }

@@ -2,8 +2,9 @@
 // a live page of what arrives. PORT (default 3000, 0 for any free port), HOST (default
 // 127.0.0.1) and the secrets' variables (see config.mjs) configure it.
 import { createServer } from "node:http";
+import { relative } from "node:path";
 import { createDemoApp } from "./app.mjs";
-import { credentialSources, demoCredentials } from "./config.mjs";
+import { credentialSources, demoCredentials, INBOX_PATH, INBOX_PROVIDERS } from "./config.mjs";
 import { EventLog } from "./event-log.mjs";
 import { formatEntry } from "./format-entry.mjs";
 
@@ -13,7 +14,7 @@ const credentials = demoCredentials();
 const log = new EventLog();
 let baseUrl = "";
 
-const app = createDemoApp({ credentials, log, selfUrl: () => baseUrl });
+const { app, inbox, close } = createDemoApp({ credentials, log, selfUrl: () => baseUrl });
 const server = createServer(app);
 log.subscribe((entry) => console.log(formatEntry(entry)));
 
@@ -31,6 +32,11 @@ function printWelcome() {
     const { value, fromEnv } = credentials[provider];
     const shown = fromEnv ? "(set from the environment)" : value;
     console.log(`    ${env.padEnd(width)}  ${shown.padEnd(26)} ${sentAs}`);
+  }
+  if (inbox) {
+    const file = relative(process.cwd(), INBOX_PATH);
+    console.log(`\n  inbox       ${file} (${INBOX_PROVIDERS.join(", ")})`);
+    console.log(`              node dist/esm/cli/main.js inbox list --sqlite ${file}`);
   }
   console.log(`\n  try it:     npm run demo:send -- misskey note`);
   console.log(`              npm run demo:send -- oksky Message.create --content-type multipart/form-data`);
@@ -52,6 +58,13 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
   process.once(signal, () => {
     // Live pages hold their event streams open: close them, or close() would wait forever.
     server.closeAllConnections();
-    server.close(() => process.exit(0));
+    server.close();
+    close().then(
+      () => process.exit(0),
+      (error) => {
+        console.error(`Shutting down: ${error.message}`);
+        process.exit(1);
+      },
+    );
   });
 }

@@ -287,7 +287,7 @@ describe("client address", () => {
       createExpressRouter({
         receive: async (req) => {
           seen.push(req);
-          return { status: 200, headers: {}, body: "{}" };
+          return { status: 200, headers: {}, body: "{}", outcome: "ok" };
         },
       }),
     );

@@ -109,7 +109,7 @@ describe("body formats through the pipeline", () => {
       body: "kind=pong&data%5Btags%5D%5B%5D=a&data%5Btags%5D%5B%5D=b",
     });
     expect(response.status).toBe(200);
-    expect(seen).toEqual([{ kind: "pong", data: { tags: ["a", "b"] } }, { tenant: "acme" }]);
+    expect(seen).toEqual([{ kind: "pong", data: { tags: ["a", "b"] } }, { tenant: "acme", params: {} }]);
   });
 
   test("urlencoded values stay strings: a number field fails validation (400 where it resends)", async () => {

@@ -150,6 +150,9 @@ test("every provider's delivery appears with its event, id, 200 and payload; a f
   // Where the provider sends a delivery id, it is shown.
   expect(await entries("misskey").last().locator(".id").textContent()).toMatch(/^id [0-9a-f-]{36}$/);
   expect(await entries("misskey").last().locator("pre").textContent()).toContain("Hello, fediverse!");
+  // OK SKY never resends: its deliveries go through the embedded inbox; Misskey's do not.
+  expect(await entries("oksky").last().locator(".tag").textContent()).toBe("inbox");
+  expect(await entries("misskey").last().locator(".tag").count()).toBe(0);
 
   // Newest first: the forged delivery, sent last, is on top.
   const forged = entries().first();

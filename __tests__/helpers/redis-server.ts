@@ -10,7 +10,20 @@ const REDIS_SERVER = "/usr/bin/redis-server";
 export interface RedisServer {
   url: string;
   port: number;
+  /** Stops the server for good and removes its directory. */
   stop(): Promise<void>;
+  /** Takes the server down (SIGKILL: a crash, no goodbye to clients), keeping its directory. */
+  kill(): Promise<void>;
+  /** Starts a new redis-server on the same port and directory (killing a running one first). */
+  restart(): Promise<void>;
+}
+
+export interface RedisServerOptions {
+  /**
+   * Keep data across kill() and restart(): `appendonly yes` with `appendfsync always`,
+   * so every acknowledged write is on disk before its reply. @default false
+   */
+  persistent?: boolean;
 }
 
 /**
@@ -18,28 +31,45 @@ export interface RedisServer {
  * temporary directory, and resolves once it answers PING. Never skips: without the
  * server the tests fail loudly (CI installs it with apt).
  */
-export async function startRedisServer(): Promise<RedisServer> {
+export async function startRedisServer({ persistent = false }: RedisServerOptions = {}): Promise<RedisServer> {
   if (!existsSync(REDIS_SERVER)) {
     throw new Error(`${REDIS_SERVER} is missing: these tests need a real Redis. Install it with \`apt-get install -y redis-server\` (.ci/run does).`);
   }
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "ewr-redis-"));
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir];
-  const child = spawn(REDIS_SERVER, args, { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const durability = persistent ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"];
+  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...durability, "--dir", dir];
+  let child: ChildProcess | undefined;
+  const start = async (): Promise<void> => {
+    const started = spawn(REDIS_SERVER, args, { stdio: ["ignore", "pipe", "pipe"] });
+    child = started;
+    let output = "";
+    started.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    started.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    await waitForPong(port, started, () => output);
+  };
   const stop = async () => {
-    await kill(child);
+    if (child) await kill(child, "SIGTERM");
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitForPong(port, child, () => output);
+    await start();
   } catch (error) {
     await stop();
     throw error;
   }
-  return { url: `redis://127.0.0.1:${port}`, port, stop };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    stop,
+    kill: async () => {
+      if (child) await kill(child, "SIGKILL");
+    },
+    restart: async () => {
+      if (child) await kill(child, "SIGKILL");
+      await start();
+    },
+  };
 }
 
 function freePort(): Promise<number> {
@@ -78,10 +108,10 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
-function kill(child: ChildProcess): Promise<void> {
+function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once("exit", () => resolve());
-    child.kill("SIGTERM");
+    child.kill(signal);
   });
 }

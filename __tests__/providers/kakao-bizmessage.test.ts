@@ -52,7 +52,7 @@ describe("KakaoTalk Bizmessage receiver", () => {
         seq: 1,
         type: "ALIMTALK_NORMAL",
         href: d.payload.hooks[0]!._links!.self.href,
-        meta: { productName: "KakaoTalk Bizmessage", appKey: "sampleAppKey", webhookConfigId: "sampleWebhookConfigId" },
+        meta: { productName: "KakaoTalk Bizmessage", appKey: "sampleAppKey", webhookConfigId: "sampleWebhookConfigId", params: {} },
       },
     ]);
   });

@@ -52,7 +52,7 @@ describe("every Misskey event", () => {
     expect(event!.known).toBe(true);
     expect(event!.id).toBe(delivery.payload.eventId);
     expect(event!.payload).toEqual(delivery.payload);
-    expect(event!.meta).toEqual({ host: "misskey.example", hookId: delivery.payload.hookId });
+    expect(event!.meta).toEqual({ host: "misskey.example", hookId: delivery.payload.hookId, params: {} });
     expect(event!.receivedAt).toBeInstanceOf(Date);
   });
 

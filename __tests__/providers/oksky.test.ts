@@ -71,6 +71,7 @@ describe("every known event in every content type and layout", () => {
     expect(event).toMatchObject({ provider: "oksky", name, known: true, id: undefined });
     expect(typeof (event!.payload as { object: { id: unknown } }).object.id).toBe("number");
     expect(event!.meta).toEqual({
+      params: {},
       subdomain: "example",
       userAgent: "Oksky-Hookshot/example",
       ...(layout === "jsonapi" ? { original: JSON.parse(String(delivery.body)) } : {}),
@@ -271,7 +272,7 @@ describe("meta and charset", () => {
   test("meta carries the tenant subdomain and User-Agent", async () => {
     const { receiver, events } = setup();
     await send(receiver, okskyDelivery("User.create", { secret: SECRET, subdomain: "acme-shop" }));
-    expect(events[0]?.meta).toEqual({ subdomain: "acme-shop", userAgent: "Oksky-Hookshot/acme-shop" });
+    expect(events[0]?.meta).toEqual({ subdomain: "acme-shop", userAgent: "Oksky-Hookshot/acme-shop", params: {} });
   });
 
   test("a Shift_JIS urlencoded body is decoded by its charset", async () => {

@@ -4,6 +4,7 @@ const MAX_ENTRIES = 300;
 
 const $ = (id) => document.getElementById(id);
 const labels = new Map(); // provider id → display name
+const viaInbox = new Set(); // providers whose deliveries are stored in the inbox first
 const counts = new Map(); // provider id → entries received
 const seen = new Set(); // entry seq numbers, so a replay after reconnecting draws nothing twice
 let catalog = [];
@@ -70,6 +71,9 @@ function renderEntry(entry) {
         ? el("span", { class: "name" }, entry.name)
         : el("span", { class: "name unnamed" }, entry.outcome === "duplicate" ? "duplicate, not dispatched again" : "refused before identifying the event"),
       entry.known === false ? el("span", { class: "tag", title: "No schema for this event name: delivered to onAny with an unvalidated payload" }, "unknown event") : undefined,
+      entry.outcome === "accepted" && viaInbox.has(entry.provider)
+        ? el("span", { class: "tag", title: "Stored in the embedded inbox before dispatch: a failing listener is retried from it" }, "inbox")
+        : undefined,
       el("span", { class: "status", "data-class": String(status)[0] }, String(status)),
     ),
     el(
@@ -168,6 +172,7 @@ async function start() {
   catalog = (await response.json()).providers;
   for (const provider of catalog) {
     labels.set(provider.id, provider.label);
+    if (provider.inbox) viaInbox.add(provider.id);
     $("filters").append(el("button", { type: "button", "data-provider": provider.id, "aria-pressed": "false" }, provider.label, " ", el("span", { class: "count" }, "0")));
   }
   setOptions($("provider"), catalog.map((provider) => provider.id), (id) => labels.get(id));

@@ -1,5 +1,6 @@
 import type { Emitter } from "./emitter.js";
 import type { WebhookError } from "./errors.js";
+import type { CompiledHooks } from "./hooks.js";
 import type { WebhookEventBase, WebhookResponse } from "./types.js";
 
 /** What a way of delivering events (direct, or through an inbox) needs from the receiver. */
@@ -11,11 +12,13 @@ export interface DeliveryContext {
   resends: boolean;
   ack: "after-dispatch" | "immediate";
   dispatchTimeoutMs: number;
+  hooks: CompiledHooks | undefined;
 }
 
 /** Takes a validated event to the listeners and says what to answer. */
 export interface Delivery {
-  deliver(event: WebhookEventBase): Promise<WebhookResponse>;
+  /** `attempt`: the hooks' token for this request (undefined without hooks). */
+  deliver(event: WebhookEventBase, attempt: object | undefined): Promise<WebhookResponse>;
   /** Waits (at most `timeoutMs`) for dispatches under way; starts no new work. */
   close(timeoutMs: number): Promise<void>;
 }

@@ -1,7 +1,8 @@
 import { acknowledge, refuse } from "./answer.js";
 import type { Deduper } from "./deduper.js";
 import type { Delivery, DeliveryContext } from "./delivery.js";
-import { dispatch, TIMED_OUT, withTimeout } from "./dispatch.js";
+import { TIMED_OUT, withTimeout } from "./dispatch.js";
+import { observeDispatch } from "./observe-dispatch.js";
 import { WebhookError } from "./errors.js";
 import { settleWithin } from "./settle-within.js";
 import type { WebhookEventBase, WebhookResponse } from "./types.js";
@@ -21,21 +22,21 @@ export class DirectDelivery implements Delivery {
     this.#deduper = deduper;
   }
 
-  async deliver(event: WebhookEventBase): Promise<WebhookResponse> {
+  async deliver(event: WebhookEventBase, attempt: object | undefined): Promise<WebhookResponse> {
     const { resends, report, ack, dispatchTimeoutMs, provider } = this.#context;
     const deduper = event.id === undefined ? undefined : this.#deduper;
     if (deduper) {
       const claim = await deduper.claim(event.id!);
-      if (claim === "done") return acknowledge(true);
+      if (claim === "done") return acknowledge("duplicate");
       if (claim === "processing") {
         // The first delivery may still fail; a resending sender should come back later.
         return resends
           ? refuse(new WebhookError("delivery_in_progress", "This delivery is already being processed.", { provider }))
-          : acknowledge(true);
+          : acknowledge("duplicate");
       }
     }
 
-    const run = this.#run(event, deduper);
+    const run = this.#run(event, deduper, attempt);
     if (ack === "immediate") {
       run.catch(report);
       return acknowledge();
@@ -48,15 +49,15 @@ export class DirectDelivery implements Delivery {
       run.catch(report);
       const timeout = new WebhookError("dispatch_timeout", `Listeners did not finish within ${dispatchTimeoutMs} ms.`, { provider, event });
       report(timeout);
-      return resends ? refuse(timeout) : acknowledge();
+      return resends ? refuse(timeout) : acknowledge(timeout.code);
     }
     if (outcome === undefined) return acknowledge();
     report(outcome);
-    return resends ? refuse(outcome) : acknowledge();
+    return resends ? refuse(outcome) : acknowledge(outcome.code);
   }
 
-  #run(event: WebhookEventBase, deduper: Deduper | undefined): Promise<void> {
-    const run = dispatch(event, this.#context.emitter.listenersFor(event)).then(
+  #run(event: WebhookEventBase, deduper: Deduper | undefined, attempt: object | undefined): Promise<void> {
+    const run = observeDispatch(this.#context, event, attempt, false).then(
       async () => deduper?.complete(event.id!),
       async (error: WebhookError) => {
         // Released, so the provider's resend is dispatched again.

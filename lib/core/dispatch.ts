@@ -6,19 +6,52 @@ import type { WebhookEventBase } from "./types.js";
  * Calls every listener with the event, all at once, and settles when all have. One or
  * more failures become one `handler_failed` error carrying each cause and the event.
  */
-export async function dispatch(event: WebhookEventBase, listeners: readonly Listener<WebhookEventBase>[]): Promise<void> {
+export async function dispatch(event: WebhookEventBase, listeners: readonly Listener<WebhookEventBase>[], around?: Around): Promise<void> {
   if (listeners.length === 0) return;
   if (listeners.length === 1) {
     try {
-      await listeners[0]!(event);
+      await (around ? invoke(listeners[0]!, event, 0, around) : listeners[0]!(event));
     } catch (error) {
       throw handlerFailed(event, [error]);
     }
     return;
   }
-  const results = await Promise.allSettled(listeners.map(async (listener) => listener(event)));
+  const results = await Promise.allSettled(listeners.map(async (listener, index) => (around ? invoke(listener, event, index, around) : listener(event))));
   const errors = results.flatMap((result) => (result.status === "rejected" ? [result.reason as unknown] : []));
   if (errors.length > 0) throw handlerFailed(event, errors);
+}
+
+/** Wraps one listener call (tracing): `call` runs the listener and returns its result. */
+export type Around = (index: number, call: () => unknown) => unknown;
+
+/**
+ * Calls a listener through `around`, so that a broken hook can neither skip the
+ * listener, nor hide its error, nor fail a listener that succeeded.
+ */
+function invoke(listener: Listener<WebhookEventBase>, event: WebhookEventBase, index: number, around: Around): unknown {
+  let called = false;
+  let result: unknown;
+  let thrown: { error: unknown } | undefined;
+  const call = (): unknown => {
+    called = true;
+    try {
+      result = listener(event);
+    } catch (error) {
+      thrown = { error };
+      throw error;
+    }
+    return result;
+  };
+  let wrapped: unknown;
+  try {
+    wrapped = around(index, call);
+  } catch {
+    if (thrown) throw thrown.error;
+    return called ? result : listener(event);
+  }
+  if (!called) return listener(event);
+  if (thrown) throw thrown.error;
+  return wrapped;
 }
 
 function handlerFailed(event: WebhookEventBase, errors: unknown[]): WebhookError {

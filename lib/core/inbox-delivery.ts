@@ -21,19 +21,19 @@ export class InboxDelivery implements Delivery {
     this.#fallback = fallback;
   }
 
-  async deliver(event: WebhookEventBase): Promise<WebhookResponse> {
+  async deliver(event: WebhookEventBase, attempt: object | undefined): Promise<WebhookResponse> {
     const { resends, report, ack, dispatchTimeoutMs, provider } = this.#context;
     let accepted: "duplicate" | { attempt: Promise<void> };
     try {
-      accepted = await this.#worker.accept(event);
+      accepted = await this.#worker.accept(event, attempt);
     } catch (cause) {
       const error = new WebhookError("store_unavailable", "The inbox could not store the delivery.", { cause, provider, event });
       report(error);
       // A resending provider will bring it back; for one that never does, dispatching
       // without the inbox is better than losing the event.
-      return resends ? refuse(error) : this.#fallback.deliver(event);
+      return resends ? refuse(error) : this.#fallback.deliver(event, attempt);
     }
-    if (accepted === "duplicate") return acknowledge(true);
+    if (accepted === "duplicate") return acknowledge("duplicate");
     // The attempt never rejects (failures are recorded); waiting only paces the sender.
     if (ack === "after-dispatch") await withTimeout(accepted.attempt, dispatchTimeoutMs);
     return acknowledge();

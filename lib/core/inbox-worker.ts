@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { InboxRecord, InboxStore } from "../inbox/types.js";
-import { dispatch } from "./dispatch.js";
-import type { Emitter } from "./emitter.js";
+import type { DeliveryContext } from "./delivery.js";
+import { observeDispatch } from "./observe-dispatch.js";
 import { WebhookError } from "./errors.js";
 import { settleWithin } from "./settle-within.js";
 import type { WebhookEventBase } from "./types.js";
@@ -49,21 +49,16 @@ function toEvent(record: InboxRecord): WebhookEventBase {
  */
 export class InboxWorker {
   readonly #settings: InboxSettings;
-  readonly #emitter: Emitter;
-  readonly #report: (error: WebhookError) => void;
+  readonly #context: DeliveryContext;
   readonly #inFlight = new Set<Promise<void>>();
   /** Keys being dispatched here: a hung listener's expired lease must not start a twin. */
   readonly #running = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #polling = false;
 
-  readonly #provider: string;
-
-  constructor(provider: string, settings: InboxSettings, emitter: Emitter, report: (error: WebhookError) => void) {
-    this.#provider = provider;
+  constructor(context: DeliveryContext, settings: InboxSettings) {
+    this.#context = context;
     this.#settings = settings;
-    this.#emitter = emitter;
-    this.#report = report;
     this.#timer = setInterval(() => void this.poll(), settings.pollIntervalMs);
     // The worker alone must not keep a process alive.
     this.#timer.unref();
@@ -77,14 +72,14 @@ export class InboxWorker {
    * Persists a verified event. Resolves "duplicate" when its key is already there, or
    * with the running attempt (which never rejects: failures are recorded and reported).
    */
-  async accept(event: WebhookEventBase): Promise<"duplicate" | { attempt: Promise<void> }> {
+  async accept(event: WebhookEventBase, token: object | undefined): Promise<"duplicate" | { attempt: Promise<void> }> {
     const now = Date.now();
     const key = inboxKey(event);
     const added = await this.#settings.store.add(
       { key, provider: event.provider, name: event.name, deliveryId: event.id, known: event.known, payload: event.payload, meta: event.meta, receivedAt: event.receivedAt.getTime() },
       { leaseMs: this.#settings.leaseMs, now },
     );
-    return added ? { attempt: this.#attempt(key, event, 1) } : "duplicate";
+    return added ? { attempt: this.#attempt(key, event, 1, token) } : "duplicate";
   }
 
   /** Takes due records (retries, crash leftovers, replays) and dispatches them. */
@@ -93,18 +88,20 @@ export class InboxWorker {
     this.#polling = true;
     try {
       // One store may serve several receivers: take only this provider's records.
-      const records = await this.#settings.store.leaseDue({ limit: 16, leaseMs: this.#settings.leaseMs, now: Date.now(), provider: this.#provider });
+      const records = await this.#settings.store.leaseDue({ limit: 16, leaseMs: this.#settings.leaseMs, now: Date.now(), provider: this.#context.provider });
       const fresh = records.filter((record) => !this.#running.has(record.key));
-      await Promise.all(fresh.map((record) => this.#attempt(record.key, toEvent(record), record.attempts)));
+      // A retry has no request: its hooks get a token of its own.
+      const token = this.#context.hooks && {};
+      await Promise.all(fresh.map((record) => this.#attempt(record.key, toEvent(record), record.attempts, token)));
     } catch (cause) {
-      this.#report(new WebhookError("store_unavailable", "The inbox could not be read.", { cause }));
+      this.#context.report(new WebhookError("store_unavailable", "The inbox could not be read.", { cause }));
     } finally {
       this.#polling = false;
     }
   }
 
-  #attempt(key: string, event: WebhookEventBase, attempts: number): Promise<void> {
-    const run = this.#run(key, event, attempts);
+  #attempt(key: string, event: WebhookEventBase, attempts: number, token: object | undefined): Promise<void> {
+    const run = this.#run(key, event, attempts, token);
     this.#inFlight.add(run);
     this.#running.add(key);
     void run.finally(() => {
@@ -114,12 +111,12 @@ export class InboxWorker {
     return run;
   }
 
-  async #run(key: string, event: WebhookEventBase, attempts: number): Promise<void> {
+  async #run(key: string, event: WebhookEventBase, attempts: number, token: object | undefined): Promise<void> {
     const { store, maxAttempts } = this.#settings;
     try {
-      await dispatch(event, this.#emitter.listenersFor(event));
+      await observeDispatch(this.#context, event, token, attempts > 1);
     } catch (error) {
-      this.#report(error as WebhookError);
+      this.#context.report(error as WebhookError);
       const retryAt = attempts >= maxAttempts ? undefined : Date.now() + backoffDelay(attempts, this.#settings);
       const message = (error as WebhookError).errors?.map(String).join("; ") ?? String(error);
       await this.#quietly(() => store.fail(key, { error: message.slice(0, 2000), retryAt, now: Date.now() }));
@@ -133,7 +130,7 @@ export class InboxWorker {
       await operation();
     } catch (cause) {
       // The lease runs out and the record is retried: at worst a repeat, never a loss.
-      this.#report(new WebhookError("store_unavailable", "The inbox could not be updated.", { cause }));
+      this.#context.report(new WebhookError("store_unavailable", "The inbox could not be updated.", { cause }));
     }
   }
 

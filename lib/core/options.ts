@@ -1,7 +1,10 @@
 import { z } from "zod";
+import { genericAuthSchema, headerSecretSchema } from "./options-schema.js";
 import type { Authenticator } from "./auth/authenticator.js";
 import { noAuthentication } from "./auth/authenticator.js";
 import { genericAuth, type AuthOptions } from "./auth/generic-auth.js";
+import type { SecretResolver } from "./auth/resolve-secret.js";
+import { compileHooks, type CompiledHooks, type ReceiverHooks } from "./hooks.js";
 import { headerSecret } from "./auth/header-secret.js";
 import type { MultipartLimits } from "./content-types/multipart.js";
 import { parseSize } from "./read-body.js";
@@ -45,6 +48,12 @@ export interface ReceiverOptions {
    * the inbox's keys are the dedupe record. @default none
    */
   inbox?: InboxStore | InboxOptions;
+  /** Callbacks at each stage of a delivery (metrics, traces, audit); several sets may be given. */
+  hooks?: ReceiverHooks | readonly ReceiverHooks[];
+  /** How long a secret resolver (per-tenant secrets) may take; past it, 503. @default 2000 */
+  resolverTimeoutMs?: number;
+  /** Put payloads in failure log lines (they may hold personal data). @default false */
+  logPayloads?: boolean;
 }
 
 /** Tuning of the inbox's retries. */
@@ -64,8 +73,12 @@ export interface InboxOptions {
 
 /** Options of a provider that sends a static secret in a header. */
 export interface HeaderSecretOptions extends ReceiverOptions {
-  /** The secret set at the provider; several are accepted at once, for rotation. */
-  secret?: string | readonly string[];
+  /**
+   * The secret set at the provider; several are accepted at once, for rotation. A
+   * function finds it per request, e.g. per tenant from a route parameter:
+   * `secret: ({ params }) => secrets[params.tenant]` (undefined → 401).
+   */
+  secret?: string | readonly string[] | SecretResolver<string | readonly string[]>;
   /** Accept deliveries with no secret at all (only where the provider has none set). */
   allowUnauthenticated?: boolean;
 }
@@ -78,57 +91,6 @@ export interface GenericAuthOptions extends ReceiverOptions {
   allowUnauthenticated?: boolean;
 }
 
-const secretList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
-const positiveInt = z.number().int().positive();
-const fn = z.custom<(...args: never[]) => unknown>((value) => typeof value === "function", "Expected a function");
-
-const sharedShape = {
-  limit: z.union([positiveInt, z.string().regex(/^\s*\d+(\.\d+)?\s*(b|kb|mb|gb)?\s*$/i, 'Expected e.g. "1mb"')]).optional(),
-  dedupe: z
-    .union([
-      z.literal(false),
-      z.custom<DedupeStore>(isDedupeStore, "Expected a store with get, set and delete"),
-      z.strictObject({ store: z.custom<DedupeStore>(isDedupeStore).optional(), ttlMs: positiveInt.optional() }),
-    ])
-    .optional(),
-  ack: z.enum(["after-dispatch", "immediate"]).optional(),
-  dispatchTimeoutMs: positiveInt.optional(),
-  logger: z.custom<Logger>((v) => typeof (v as Logger)?.warn === "function" && typeof (v as Logger)?.error === "function", "Expected a logger with warn and error").optional(),
-  multipart: z
-    .strictObject({ maxFileSize: positiveInt, maxFiles: positiveInt, maxFields: positiveInt, maxFieldSize: positiveInt })
-    .partial()
-    .optional(),
-  maxFields: positiveInt.optional(),
-  allowUnauthenticated: z.boolean().optional(),
-  inbox: z
-    .union([
-      z.custom<InboxStore>(isInboxStore, "Expected an inbox store"),
-      z.strictObject({
-        store: z.custom<InboxStore>(isInboxStore, "Expected an inbox store"),
-        maxAttempts: positiveInt.optional(),
-        leaseMs: positiveInt.optional(),
-        pollIntervalMs: positiveInt.optional(),
-        backoffMs: positiveInt.optional(),
-        maxBackoffMs: positiveInt.optional(),
-      }),
-    ])
-    .optional(),
-};
-
-const headerSecretSchema = z.strictObject({ ...sharedShape, secret: secretList.optional() });
-const genericAuthSchema = z.strictObject({
-  ...sharedShape,
-  auth: z
-    .strictObject({
-      token: secretList.optional(),
-      basic: z.strictObject({ username: z.string().min(1), password: z.string().min(1) }).optional(),
-      allowIps: z.array(z.string()).min(1).optional(),
-      verify: fn.optional(),
-    })
-    .refine((auth) => Object.values(auth).some((v) => v !== undefined), "auth needs token, basic, allowIps or verify")
-    .optional(),
-});
-
 /** Options after validation, with every default applied. */
 export interface ResolvedOptions {
   limit: number;
@@ -140,6 +102,8 @@ export interface ResolvedOptions {
   maxFields: number;
   authenticator: Authenticator;
   inbox: InboxSettings | undefined;
+  hooks: CompiledHooks | undefined;
+  logPayloads: boolean;
 }
 
 export const DEFAULT_LIMIT = 1024 * 1024;
@@ -177,6 +141,8 @@ function resolveShared(options: z.infer<typeof headerSecretSchema>, defaults: De
     multipart: { maxFileSize: limit, maxFiles: 10, maxFields, maxFieldSize: limit, ...options.multipart },
     authenticator,
     inbox: options.inbox && resolveInbox(options.inbox),
+    hooks: compileHooks(options.hooks as ReceiverHooks | ReceiverHooks[] | undefined, options.logger),
+    logPayloads: options.logPayloads ?? false,
   };
 }
 
@@ -202,7 +168,7 @@ function requireAuthChoice(hasAuth: boolean, allowUnauthenticated: boolean | und
 export function resolveHeaderSecretOptions(options: HeaderSecretOptions, header: string, defaults: Defaults, factory: string): ResolvedOptions {
   const parsed = validate(headerSecretSchema, options, factory);
   requireAuthChoice(parsed.secret !== undefined, parsed.allowUnauthenticated, factory, "secret");
-  const authenticator = parsed.secret === undefined ? noAuthentication : headerSecret(header, parsed.secret);
+  const authenticator = parsed.secret === undefined ? noAuthentication : headerSecret(header, parsed.secret, parsed.resolverTimeoutMs);
   return resolveShared(parsed, defaults, authenticator);
 }
 
@@ -213,7 +179,7 @@ export function resolveGenericAuthOptions(options: GenericAuthOptions, defaults:
   let authenticator = noAuthentication;
   if (parsed.auth !== undefined) {
     try {
-      authenticator = genericAuth(parsed.auth as AuthOptions);
+      authenticator = genericAuth(parsed.auth as AuthOptions, parsed.resolverTimeoutMs);
     } catch (error) {
       throw new TypeError(`${factory}: ${(error as Error).message}`);
     }

@@ -14,15 +14,24 @@ import { parseBody, rawBodyOf } from "./obtain-body.js";
 import type { ResolvedOptions } from "./options.js";
 import type { EventSchemas, ProviderProtocol } from "./protocol.js";
 import { reportError } from "./report-error.js";
-import type { UnknownWebhookEvent, WebhookEvent, WebhookEventBase, WebhookRequest, WebhookResponse } from "./types.js";
+import type { RouteMeta, UnknownWebhookEvent, WebhookEvent, WebhookEventBase, WebhookRequest, WebhookResponse } from "./types.js";
 
 /** Each known event name mapped to its typed event. */
 export type EventMap<P extends string, S extends EventSchemas, M> = {
-  [K in keyof S & string]: WebhookEvent<P, K, z.output<S[K]>, M>;
+  [K in keyof S & string]: WebhookEvent<P, K, z.output<S[K]>, M & RouteMeta>;
 };
 
 /** Any event a receiver can emit: a known one, or one of a name it has no schema for. */
-export type AnyEvent<P extends string, S extends EventSchemas, M> = EventMap<P, S, M>[keyof S & string] | UnknownWebhookEvent<P, M>;
+export type AnyEvent<P extends string, S extends EventSchemas, M> = EventMap<P, S, M>[keyof S & string] | UnknownWebhookEvent<P, M & RouteMeta>;
+
+/** Per-request state for hooks (only when hooks are configured). */
+interface Trace {
+  readonly attempt: object;
+  readonly started: number;
+  event: WebhookEventBase | undefined;
+}
+
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
  * The framework-free receiver: listeners in, `receive(request)` → response out. Every
@@ -48,11 +57,12 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
       resends: protocol.resends,
       ack: options.ack,
       dispatchTimeoutMs: options.dispatchTimeoutMs,
+      hooks: options.hooks,
     };
     // With an inbox, its keys are the dedupe record; a second record would only disagree.
     const deduper = options.dedupe && !options.inbox ? new Deduper(options.dedupe.store, protocol.provider, options.dedupe.ttlMs, report) : undefined;
     const direct = new DirectDelivery(context, deduper);
-    this.#inbox = options.inbox && new InboxWorker(protocol.provider, options.inbox, this.#emitter, report);
+    this.#inbox = options.inbox && new InboxWorker(context, options.inbox);
     this.#delivery = this.#inbox ? new InboxDelivery(context, this.#inbox, direct) : direct;
     this.#parsing = {
       formats: protocol.formats,
@@ -100,15 +110,49 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
 
   /** Runs one request through the pipeline and returns the answer to send. Never throws. */
   async receive(request: WebhookRequest): Promise<WebhookResponse> {
+    const { hooks } = this.#options;
+    if (hooks === undefined) return this.#receiveGuarded(request, undefined);
+    const trace: Trace = { attempt: {}, started: performance.now(), event: undefined };
+    hooks.onRequest?.({ provider: this.provider, attempt: trace.attempt, method: request.method });
+    const response = await this.#receiveGuarded(request, trace);
+    const { event } = trace;
+    hooks.onResponse?.({
+      provider: this.provider,
+      attempt: trace.attempt,
+      status: response.status,
+      outcome: response.outcome,
+      event: event?.name,
+      known: event?.known,
+      deliveryId: event?.id,
+      durationMs: performance.now() - trace.started,
+    });
+    return response;
+  }
+
+  async #receiveGuarded(request: WebhookRequest, trace: Trace | undefined): Promise<WebhookResponse> {
     try {
-      return await this.#receive(request);
+      return await this.#receive(request, trace);
     } catch (error) {
       const failure = isWebhookError(error)
         ? error.with({ provider: this.provider })
         : new WebhookError("internal_error", "The receiver failed unexpectedly.", { cause: error, provider: this.provider });
-      this.#report(failure);
+      this.#rejected(failure, trace);
       return refuse(failure);
     }
+  }
+
+  #rejected(error: WebhookError, trace: Trace | undefined): void {
+    this.#report(error);
+    if (trace === undefined) return;
+    this.#options.hooks?.onRejected?.({
+      provider: this.provider,
+      attempt: trace.attempt,
+      code: error.code,
+      status: error.status,
+      event: error.event?.name,
+      durationMs: performance.now() - trace.started,
+      error,
+    });
   }
 
   /**
@@ -131,13 +175,14 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
     return count;
   }
 
-  async #receive(request: WebhookRequest): Promise<WebhookResponse> {
+  async #receive(request: WebhookRequest, trace: Trace | undefined): Promise<WebhookResponse> {
     if (this.#closed) throw new WebhookError("shutting_down", "The receiver is shutting down; try again shortly.");
     if (request.method.toUpperCase() !== "POST") {
       throw new WebhookError("method_not_allowed", `${request.method.slice(0, 16)} is not allowed; webhooks are POSTed.`);
     }
     const { authenticator, limit } = this.#options;
-    authenticator.beforeBody(request);
+    const pending = authenticator.beforeBody(request);
+    if (pending) await pending;
 
     const contentType = parseContentType(getHeader(request.headers, "content-type"));
     const format = formatOf(contentType.type, this.#parsing);
@@ -156,16 +201,22 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
     const payload = this.#protocol.normalize ? this.#protocol.normalize(parsed, format) : parsed;
     const event = this.#toEvent(request, payload);
     if (isWebhookError(event)) {
-      this.#report(event);
+      this.#rejected(event, trace);
       // Re-sending cannot fix a payload; a non-resending sender gets its 200 regardless.
-      return this.#protocol.resends ? refuse(event) : acknowledge();
+      return this.#protocol.resends ? refuse(event) : acknowledge(event.code);
     }
-    return this.#delivery.deliver(event);
+    if (trace) {
+      trace.event = event;
+      const { name, known, id } = event;
+      this.#options.hooks?.onVerified?.({ provider: this.provider, attempt: trace.attempt, event: name, known, deliveryId: id, durationMs: performance.now() - trace.started });
+    }
+    return this.#delivery.deliver(event, trace?.attempt);
   }
 
   #toEvent(request: WebhookRequest, payload: unknown): WebhookEventBase | WebhookError {
     const { name, id } = this.#protocol.identify(payload);
-    const base = { provider: this.provider, name, id, receivedAt: new Date(), meta: this.#protocol.meta(request, payload) };
+    const meta = { ...this.#protocol.meta(request, payload), params: request.params ?? NO_PARAMS };
+    const base = { provider: this.provider, name, id, receivedAt: new Date(), meta };
     const schema = Object.hasOwn(this.#protocol.events, name) ? this.#protocol.events[name] : undefined;
     if (schema === undefined) return { ...base, payload, known: false };
     const result = schema.safeParse(payload);

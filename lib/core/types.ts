@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import type { WebhookErrorCode } from "./errors.js";
 
 /** Header values as Node gives them; names may be in any case. */
 export type HeaderMap = Readonly<Record<string, string | readonly string[] | number | undefined>>;
@@ -16,12 +17,25 @@ export interface WebhookRequest {
   query?: Readonly<Record<string, unknown>>;
   /** The client address (behind a proxy: the one Express computed from `trust proxy`). */
   remoteAddress?: string | undefined;
+  /** Route parameters of the mount path (`/hooks/misskey/:tenant` → `{ tenant }`). */
+  params?: Readonly<Record<string, string>>;
 }
+
+/** What every event's `meta` has, whatever the provider. */
+export interface RouteMeta {
+  /** Route parameters of the mount path, e.g. `{ tenant: "acme" }` for `/hooks/misskey/:tenant`. */
+  readonly params: Readonly<Record<string, string>>;
+}
+
+/** What happened to a request: `"ok"`, `"duplicate"`, or why it was refused or failed. */
+export type Outcome = "ok" | "duplicate" | WebhookErrorCode;
 
 export interface WebhookResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** What happened, also where the status does not say (OK SKY's failures are 200). */
+  outcome: Outcome;
 }
 
 /** What every event has, whatever the provider. */

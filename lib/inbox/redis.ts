@@ -1,4 +1,4 @@
-import type { RedisClient } from "../stores/redis.js";
+import { boundedRedisClient, DEFAULT_COMMAND_TIMEOUT_MS, type RedisClient } from "../stores/redis.js";
 import { fromHashReply, toHashFields } from "./redis-hash.js";
 import { addScript, completeScript, failScript, leaseScript, purgeScript, requeueScript } from "./redis-scripts.js";
 import { byReceivedAsc, byReceivedDesc, checkPositiveInteger, DEFAULT_LIST_LIMIT, DEFAULT_RETAIN_MS } from "./records.js";
@@ -13,6 +13,13 @@ export interface RedisInboxOptions {
   prefix?: string;
   /** How long done records are kept (their hash expires; indexes are pruned as records complete). @default 7 days */
   retainMs?: number;
+  /**
+   * Longest wait for one command, including the wait for a connection: past it the
+   * command fails, so a delivery is answered 503 `store_unavailable` (or, for a sender
+   * that never resends, dispatched without the inbox) instead of hanging while Redis
+   * is away. `Infinity` waits as long as the client does. @default 1000
+   */
+  commandTimeoutMs?: number;
 }
 
 /** Keys read per round trip when `list` walks the index. */
@@ -29,6 +36,10 @@ const WINDOW = 500;
  * `appendfsync always` an acknowledged record survives a power loss; with the
  * default `everysec`, up to a second of changes may be lost.
  *
+ * While Redis is unreachable every call fails within `commandTimeoutMs`; commands are
+ * only sent on a ready connection, so none is queued to run late, after its caller
+ * has given up.
+ *
  * @example
  * import { Redis } from "ioredis";
  * const inbox = new RedisInbox(new Redis(process.env.REDIS_URL!));
@@ -42,10 +53,13 @@ export class RedisInbox implements InboxStore {
   readonly #all: string;
   readonly #providers: string;
 
-  constructor(redis: RedisClient, { prefix = "{ewr:inbox}", retainMs = DEFAULT_RETAIN_MS }: RedisInboxOptions = {}) {
+  constructor(
+    redis: RedisClient,
+    { prefix = "{ewr:inbox}", retainMs = DEFAULT_RETAIN_MS, commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS }: RedisInboxOptions = {},
+  ) {
     if (typeof redis?.call !== "function") throw new TypeError("RedisInbox needs an ioredis client (new Redis(url)).");
     checkPositiveInteger("retainMs", retainMs);
-    this.#redis = redis;
+    this.#redis = boundedRedisClient(redis, commandTimeoutMs);
     this.#retainMs = retainMs;
     this.#prefix = prefix;
     this.#failed = `${prefix}:failed`;

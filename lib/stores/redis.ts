@@ -1,23 +1,41 @@
 import type { DedupeStore } from "./types.js";
 
 /**
- * The one method of an ioredis client (`Redis` or `Cluster`) these stores use:
- * `call(command, ...args)`. Typed structurally, so that neither this package nor its
- * types load ioredis; pass the client you already have.
+ * What these stores use of an ioredis client (`Redis` or `Cluster`): `call(command,
+ * ...args)`, and, where the client has them, its connection `status` and its `"ready"`
+ * event. Typed structurally, so that neither this package nor its types load ioredis;
+ * pass the client you already have.
  */
 export interface RedisClient {
   call(command: string, ...args: (string | number)[]): Promise<unknown>;
+  /** ioredis's connection state (`"ready"`, `"reconnecting"`, ...). */
+  readonly status?: string;
+  once?(event: "ready", listener: () => void): unknown;
 }
+
+/** How long one command may take, connecting included, unless told otherwise. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 
 export interface RedisStoreOptions {
   /** Put before every key, to share one Redis database with other data. @default "" */
   prefix?: string;
+  /**
+   * Longest wait for one command, including the wait for a connection: past it the
+   * command fails and the delivery is answered 503 `store_unavailable` (a resending
+   * provider tries again) instead of hanging while Redis is away. `Infinity` waits as
+   * long as the client does. @default 1000
+   */
+  commandTimeoutMs?: number;
 }
 
 /**
  * A {@link DedupeStore} in Redis, so that several instances behind a load balancer
  * share what they have seen. `set` with `onlyIfAbsent` is `SET key value PX ttl NX`:
  * one atomic command, so of N instances claiming one delivery exactly one wins.
+ *
+ * While Redis is unreachable every call fails within `commandTimeoutMs`; commands are
+ * only sent on a ready connection, so none is queued to run late, after its caller
+ * has given up (a late claim would block the provider's resends for minutes).
  *
  * @example
  * import { Redis } from "ioredis";
@@ -27,9 +45,9 @@ export class RedisStore implements DedupeStore {
   readonly #redis: RedisClient;
   readonly #prefix: string;
 
-  constructor(redis: RedisClient, { prefix = "" }: RedisStoreOptions = {}) {
+  constructor(redis: RedisClient, { prefix = "", commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS }: RedisStoreOptions = {}) {
     if (typeof redis?.call !== "function") throw new TypeError("RedisStore needs an ioredis client (new Redis(url)).");
-    this.#redis = redis;
+    this.#redis = boundedRedisClient(redis, commandTimeoutMs);
     this.#prefix = prefix;
   }
 
@@ -48,4 +66,78 @@ export class RedisStore implements DedupeStore {
   async delete(key: string): Promise<void> {
     await this.#redis.call("DEL", this.#prefix + key);
   }
+}
+
+/**
+ * Wraps a client so that each command is sent only once the connection is ready and
+ * fails after `timeoutMs` (waiting included). ioredis otherwise queues commands while
+ * disconnected and retries them for over a minute (`maxRetriesPerRequest` 20 with its
+ * backoff), then runs them whenever the connection comes back.
+ *
+ * A command already sent when the time runs out (a stalled server) may still run on
+ * the server later: no client can take it back.
+ */
+export function boundedRedisClient(redis: RedisClient, timeoutMs: number = DEFAULT_COMMAND_TIMEOUT_MS): RedisClient {
+  if (!(timeoutMs > 0)) throw new TypeError("commandTimeoutMs must be a positive number of milliseconds (or Infinity).");
+  return { call: (command, ...args) => callWithin(redis, timeoutMs, command, args) };
+}
+
+function callWithin(redis: RedisClient, timeoutMs: number, command: string, args: (string | number)[]): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    let cancelWait: (() => void) | undefined;
+    const timer = Number.isFinite(timeoutMs)
+      ? setTimeout(() => {
+          cancelWait?.();
+          const why = cancelWait ? `no connection to Redis (${redis.status ?? "unknown"})` : "no reply from Redis";
+          finish(() => reject(new Error(`${command} failed: ${why} within ${timeoutMs} ms.`)));
+        }, timeoutMs)
+      : undefined;
+    const finish = (settle: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      settle();
+    };
+    const send = (): void => {
+      cancelWait = undefined;
+      if (settled) return;
+      redis.call(command, ...args).then(
+        (reply) => finish(() => resolve(reply)),
+        (error: unknown) => finish(() => reject(error)),
+      );
+    };
+    if (waitsForConnection(redis)) cancelWait = whenReady(redis, send);
+    else send();
+  });
+}
+
+/**
+ * A client between connections would queue the command (ioredis's offline queue).
+ * "wait" (lazyConnect, never connected) and "end" (quit) are left to the client: the
+ * first connects on the first command, the second fails at once.
+ */
+function waitsForConnection(redis: RedisClient): redis is RedisClient & Required<Pick<RedisClient, "once">> {
+  const { status } = redis;
+  return typeof status === "string" && status !== "ready" && status !== "wait" && status !== "end" && typeof redis.once === "function";
+}
+
+// One "ready" listener per client however many commands wait on it, so that an outage
+// under load never trips Node's MaxListenersExceededWarning.
+const waiting = new WeakMap<RedisClient, Set<() => void>>();
+
+function whenReady(redis: RedisClient & Required<Pick<RedisClient, "once">>, callback: () => void): () => void {
+  let callbacks = waiting.get(redis);
+  if (callbacks === undefined) {
+    const set = new Set<() => void>();
+    callbacks = set;
+    waiting.set(redis, set);
+    redis.once("ready", () => {
+      waiting.delete(redis);
+      for (const ready of set) ready();
+    });
+  }
+  const set = callbacks;
+  set.add(callback);
+  return () => void set.delete(callback);
 }

@@ -16,7 +16,8 @@ export interface VerifiableRequest {
  * `verify`) may look at the raw bytes. Both throw a WebhookError to refuse.
  */
 export interface Authenticator {
-  beforeBody(request: WebhookRequest): void;
+  /** Synchronous where it can be (static secrets): the hot path awaits only a promise. */
+  beforeBody(request: WebhookRequest): void | Promise<void>;
   afterBody?(request: VerifiableRequest): Promise<void>;
 }
 

@@ -2,6 +2,7 @@ import { WebhookError } from "../errors.js";
 import { getHeader } from "../headers.js";
 import type { Authenticator, VerifiableRequest } from "./authenticator.js";
 import { ipAllowList } from "./ip-allow-list.js";
+import { DEFAULT_RESOLVER_TIMEOUT_MS, resolveSecret, type SecretResolver } from "./resolve-secret.js";
 import { digestSecrets, matchesSecret, type SecretDigest } from "./safe-compare.js";
 
 /**
@@ -12,15 +13,33 @@ export interface AuthOptions {
   /**
    * A shared token, accepted as `Authorization: Bearer <token>`, an `X-Webhook-Token`
    * header or a `?token=` query parameter (put it in the webhook URL you register).
-   * Several tokens may be valid at once, for rotation.
+   * Several tokens may be valid at once, for rotation. A function finds them per
+   * request (per tenant), before the body is read.
    */
-  token?: string | readonly string[];
-  /** HTTP Basic credentials (register `https://user:pass@host/path` as the URL). */
-  basic?: { username: string; password: string };
+  token?: string | readonly string[] | SecretResolver<string | readonly string[]>;
+  /** HTTP Basic credentials (register `https://user:pass@host/path` as the URL), or a function finding them per request. */
+  basic?: BasicCredentials | SecretResolver<BasicCredentials>;
   /** Addresses and CIDR ranges allowed to post. Behind a proxy, set Express's `trust proxy`. */
   allowIps?: readonly string[];
   /** Your own check, with the raw body; return false to refuse (401), throw for 503. */
   verify?: (request: VerifiableRequest) => boolean | Promise<boolean>;
+}
+
+export interface BasicCredentials {
+  username: string;
+  password: string;
+}
+
+interface Digests {
+  tokens: SecretDigest[] | undefined;
+  basic: { username: SecretDigest[]; password: SecretDigest[] } | undefined;
+}
+
+function digestCredentials(token: string | readonly string[] | undefined, basic: BasicCredentials | undefined): Digests {
+  return {
+    tokens: token === undefined || token.length === 0 ? undefined : digestSecrets(token),
+    basic: basic && { username: digestSecrets(basic.username), password: digestSecrets(basic.password) },
+  };
 }
 
 const BASIC_CHALLENGE = { "www-authenticate": 'Basic realm="webhooks", charset="UTF-8"' };
@@ -52,30 +71,34 @@ function basicMatches(encoded: string, username: SecretDigest[], password: Secre
 }
 
 /** Compiles `auth` options into an {@link Authenticator}; throws on a bad option. */
-export function genericAuth(options: AuthOptions): Authenticator {
-  const tokens = options.token === undefined ? undefined : digestSecrets(options.token);
-  const basic = options.basic && {
-    username: digestSecrets(options.basic.username),
-    password: digestSecrets(options.basic.password),
-  };
+export function genericAuth(options: AuthOptions, resolverTimeoutMs = DEFAULT_RESOLVER_TIMEOUT_MS): Authenticator {
+  const { token, basic, verify } = options;
+  const dynamic = typeof token === "function" || typeof basic === "function";
+  const fixed = dynamic ? undefined : digestCredentials(token as string | readonly string[] | undefined, basic as BasicCredentials | undefined);
   const ipAllowed = options.allowIps && ipAllowList(options.allowIps);
-  const { verify } = options;
   const challenge = basic ? BASIC_CHALLENGE : undefined;
+
+  const check = (given: ReturnType<typeof credentialsFrom>, digests: Digests): void => {
+    const ok =
+      (digests.tokens !== undefined && given.token !== undefined && matchesSecret(given.token, digests.tokens)) ||
+      (digests.basic !== undefined && given.basic !== undefined && basicMatches(given.basic, digests.basic.username, digests.basic.password));
+    if (!ok) throw new WebhookError("signature_mismatch", "The credentials do not match.", { headers: challenge });
+  };
 
   return {
     beforeBody(request) {
       if (ipAllowed && !ipAllowed(request.remoteAddress)) {
         throw new WebhookError("ip_not_allowed", "Requests from this address are not allowed.");
       }
-      if (!tokens && !basic) return;
+      if (token === undefined && basic === undefined) return;
       const given = credentialsFrom(request);
       if (given.token === undefined && given.basic === undefined) {
         throw new WebhookError("signature_missing", "No credentials were sent.", { headers: challenge });
       }
-      const ok =
-        (tokens !== undefined && given.token !== undefined && matchesSecret(given.token, tokens)) ||
-        (basic !== undefined && given.basic !== undefined && basicMatches(given.basic, basic.username, basic.password));
-      if (!ok) throw new WebhookError("signature_mismatch", "The credentials do not match.", { headers: challenge });
+      if (fixed) return check(given, fixed);
+      const resolve = <T>(source: T | SecretResolver<T> | undefined): Promise<T | undefined> | T | undefined =>
+        typeof source === "function" ? resolveSecret(source as SecretResolver<T>, request, resolverTimeoutMs) : source;
+      return Promise.all([resolve(token), resolve(basic)]).then(([tokens, credentials]) => check(given, digestCredentials(tokens, credentials)));
     },
     afterBody: verify
       ? async (request) => {

@@ -1,0 +1,46 @@
+import { WebhookError } from "../errors.js";
+import type { HeaderMap, WebhookRequest } from "../types.js";
+
+/** What a secret resolver sees of a request: never its body (it runs before the body is read). */
+export interface SecretContext {
+  readonly headers: HeaderMap;
+  readonly query: Readonly<Record<string, unknown>>;
+  /** Route parameters of the mount (`/hooks/misskey/:tenant` → `{ tenant }`). */
+  readonly params: Readonly<Record<string, string>>;
+  readonly remoteAddress: string | undefined;
+}
+
+/** A value, or a function that finds it per request (per-tenant secrets); `undefined` = no such tenant (401). */
+export type SecretResolver<T> = (context: SecretContext) => T | undefined | Promise<T | undefined>;
+
+/** How long a secret resolver may take before the request gets 503. */
+export const DEFAULT_RESOLVER_TIMEOUT_MS = 2000;
+
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+
+export function secretContext(request: WebhookRequest): SecretContext {
+  return {
+    headers: request.headers,
+    query: request.query ?? NO_PARAMS,
+    params: request.params ?? NO_PARAMS,
+    remoteAddress: request.remoteAddress,
+  };
+}
+
+/**
+ * Runs a resolver, bounded by `timeoutMs`. A resolver that throws or is too slow is our
+ * failure, not the sender's: 503 `auth_unavailable`, so a resending provider tries again.
+ */
+export async function resolveSecret<T>(resolver: SecretResolver<T>, request: WebhookRequest, timeoutMs: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([Promise.resolve().then(() => resolver(secretContext(request))), timeout]);
+  } catch (cause) {
+    throw new WebhookError("auth_unavailable", "The secret could not be looked up.", { cause });
+  } finally {
+    clearTimeout(timer);
+  }
+}

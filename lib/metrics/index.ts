@@ -1,0 +1,3 @@
+export { webhookMetrics, type WebhookMetrics, type WebhookMetricsOptions } from "./webhook-metrics.js";
+export type { ObserveInboxOptions } from "./observe-inbox.js";
+export type { AnyRegistry } from "./registered-metric.js";
