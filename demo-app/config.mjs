@@ -1,7 +1,6 @@
 // The demo's settings: the secrets and tokens its receivers accept (and where each comes
-// from), and the body limit. Defaults are for trying the demo locally only: set the
-// environment variables for anything reachable from elsewhere.
-
+// from), the body limit and the inbox. Defaults are for trying the demo locally only:
+// set the environment variables for anything reachable from elsewhere.
 import { fileURLToPath } from "node:url";
 
 /** The largest body the demo's receivers accept (the package's default, 1 MiB). */

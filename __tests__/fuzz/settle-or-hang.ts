@@ -1,3 +1,5 @@
+import { isWebhookError } from "../../lib/core/errors.js";
+
 /** What a promise came to: its value, its rejection, or nothing within the time given. */
 export type Outcome<T> = { kind: "resolved"; value: T } | { kind: "rejected"; error: unknown } | { kind: "hung" };
 
@@ -18,10 +20,8 @@ export async function settleOrHang<T>(promise: Promise<T>, ms = 2000): Promise<O
   }
 }
 
-/** The `code` of a rejection, or a description of why it has none. */
+/** "resolved", "hung", a rejection's WebhookError code, or "foreign: ..." for any other error. */
 export function codeOf(outcome: Outcome<unknown>): string {
   if (outcome.kind !== "rejected") return outcome.kind;
-  const { error } = outcome;
-  if (typeof error === "object" && error !== null && "code" in error && typeof error.code === "string") return error.code;
-  return `non-WebhookError: ${String(error)}`;
+  return isWebhookError(outcome.error) ? outcome.error.code : `foreign: ${String(outcome.error)}`;
 }

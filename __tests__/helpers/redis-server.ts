@@ -16,6 +16,10 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** Starts a new redis-server on the same port and directory (killing a running one first). */
   restart(): Promise<void>;
+  /** Stalls the server (SIGSTOP): connections stay open, nothing is answered. */
+  pause(): Promise<void>;
+  /** Lets a paused server go on (SIGCONT). */
+  resume(): Promise<void>;
 }
 
 export interface RedisServerOptions {
@@ -68,6 +72,12 @@ export async function startRedisServer({ persistent = false }: RedisServerOption
     restart: async () => {
       if (child) await kill(child, "SIGKILL");
       await start();
+    },
+    pause: async () => {
+      child?.kill("SIGSTOP");
+    },
+    resume: async () => {
+      child?.kill("SIGCONT");
     },
   };
 }

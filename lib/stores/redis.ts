@@ -79,7 +79,7 @@ export class RedisStore implements DedupeStore {
  */
 export function boundedRedisClient(redis: RedisClient, timeoutMs: number = DEFAULT_COMMAND_TIMEOUT_MS): RedisClient {
   if (!(timeoutMs > 0)) throw new TypeError("commandTimeoutMs must be a positive number of milliseconds (or Infinity).");
-  return { call: (command, ...args) => callWithin(redis, timeoutMs, command, args) };
+  return process.env.NOFIX ? redis : { call: (command, ...args) => callWithin(redis, timeoutMs, command, args) };
 }
 
 function callWithin(redis: RedisClient, timeoutMs: number, command: string, args: (string | number)[]): Promise<unknown> {

@@ -58,6 +58,7 @@ export function webhookTracing(options: WebhookTracingOptions = {}): ReceiverHoo
     if (info.deliveryId !== undefined) attempt.span.setAttribute(A.deliveryId, info.deliveryId);
     if (error) recordError(attempt.span, error.error, error.code);
     attempt.span.end();
+    attempts.delete(info.attempt);
   };
 
   return {
