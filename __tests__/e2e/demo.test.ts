@@ -40,6 +40,7 @@ function stagePackage(): string {
       { cwd: root, stdio: "pipe", timeout: 150_000 },
     );
   } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
     const { stdout } = error as { stdout?: Buffer };
     throw new Error(`Building the package failed:\n${stdout?.toString() ?? String(error)}`);
   }

@@ -20,6 +20,7 @@ export function toWebhookRequest(req: Request): WebhookRequest {
     stream: alreadyRead ? undefined : req,
     query: req.query as Record<string, unknown>,
     remoteAddress: req.ip ?? req.socket.remoteAddress,
+    params: req.params as Record<string, string>,
   };
 }
 
@@ -33,7 +34,8 @@ export function sendWebhookResponse(req: Request, res: Response, answer: Webhook
 
 /** Builds the router for a receiver. */
 export function createExpressRouter(receiver: Pick<WebhookReceiver<string, EventSchemas, unknown>, "receive">): Router {
-  const router = express.Router();
+  // mergeParams: a mount path such as "/hooks/misskey/:tenant" reaches secret resolvers and event.meta.
+  const router = express.Router({ mergeParams: true });
   router.all("/", (req, res, next) => {
     receiver.receive(toWebhookRequest(req)).then((answer) => sendWebhookResponse(req, res, answer), next);
   });

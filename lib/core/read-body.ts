@@ -62,6 +62,8 @@ export function readBody(stream: Readable, { limit, declaredLength }: ReadBodyOp
     stream.on("error", onError);
     stream.on("aborted", onAborted);
     stream.on("close", onClose);
+    // A "data" listener does not restart a stream a middleware explicitly paused: it would hang.
+    stream.resume();
   });
 }
 

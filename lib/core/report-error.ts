@@ -6,7 +6,7 @@ import type { Logger } from "./types.js";
  * Tells the logger and every `onError` listener. Whatever they do (throw, reject) never
  * reaches the sender or the process: an error listener must not turn into a crash.
  */
-export function reportError(error: WebhookError, listeners: ReadonlySet<ErrorListener>, logger: Logger | undefined): void {
+export function reportError(error: WebhookError, listeners: ReadonlySet<ErrorListener>, logger: Logger | undefined, logPayloads = false): void {
   if (logger) {
     const fields = {
       provider: error.provider,
@@ -15,6 +15,8 @@ export function reportError(error: WebhookError, listeners: ReadonlySet<ErrorLis
       event: error.event?.name,
       deliveryId: error.event?.id,
       ...(error.status >= 500 ? { err: error.cause ?? error } : {}),
+      // Payloads may hold personal data: only where the user asked for them.
+      ...(logPayloads ? { payload: error.event?.payload ?? error.payload } : {}),
     };
     try {
       if (error.status >= 500) logger.error(fields, error.message);
