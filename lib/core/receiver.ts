@@ -14,6 +14,7 @@ import { parseBody, rawBodyOf } from "./obtain-body.js";
 import type { ResolvedOptions } from "./options.js";
 import type { EventSchemas, ProviderProtocol } from "./protocol.js";
 import { reportError } from "./report-error.js";
+import { toEvent } from "./to-event.js";
 import type { RouteMeta, UnknownWebhookEvent, WebhookEvent, WebhookEventBase, WebhookRequest, WebhookResponse } from "./types.js";
 
 /** Each known event name mapped to its typed event. */
@@ -31,7 +32,6 @@ interface Trace {
   event: WebhookEventBase | undefined;
 }
 
-const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
  * The framework-free receiver: listeners in, `receive(request)` → response out. Every
@@ -199,7 +199,7 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
 
     const parsed = await parseBody(request, raw, format, contentType, this.#parsing);
     const payload = this.#protocol.normalize ? this.#protocol.normalize(parsed, format) : parsed;
-    const event = this.#toEvent(request, payload);
+    const event = toEvent(this.#protocol, request, payload);
     if (isWebhookError(event)) {
       this.#rejected(event, trace);
       // Re-sending cannot fix a payload; a non-resending sender gets its 200 regardless.
@@ -211,22 +211,6 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
       this.#options.hooks?.onVerified?.({ provider: this.provider, attempt: trace.attempt, event: name, known, deliveryId: id, durationMs: performance.now() - trace.started });
     }
     return this.#delivery.deliver(event, trace?.attempt);
-  }
-
-  #toEvent(request: WebhookRequest, payload: unknown): WebhookEventBase | WebhookError {
-    const { name, id } = this.#protocol.identify(payload);
-    const meta = { ...this.#protocol.meta(request, payload), params: request.params ?? NO_PARAMS };
-    const base = { provider: this.provider, name, id, receivedAt: new Date(), meta };
-    const schema = Object.hasOwn(this.#protocol.events, name) ? this.#protocol.events[name] : undefined;
-    if (schema === undefined) return { ...base, payload, known: false };
-    const result = schema.safeParse(payload);
-    if (result.success) return { ...base, payload: result.data, known: true };
-    return new WebhookError("invalid_payload", `The "${name}" payload does not match its schema.`, {
-      provider: this.provider,
-      event: { ...base, payload, known: true },
-      payload,
-      issues: result.error.issues,
-    });
   }
 
   #report(error: WebhookError): void {

@@ -79,7 +79,7 @@ export class RedisStore implements DedupeStore {
  */
 export function boundedRedisClient(redis: RedisClient, timeoutMs: number = DEFAULT_COMMAND_TIMEOUT_MS): RedisClient {
   if (!(timeoutMs > 0)) throw new TypeError("commandTimeoutMs must be a positive number of milliseconds (or Infinity).");
-  return process.env.NOFIX ? redis : { call: (command, ...args) => callWithin(redis, timeoutMs, command, args) };
+  return { call: (command, ...args) => callWithin(redis, timeoutMs, command, args) };
 }
 
 function callWithin(redis: RedisClient, timeoutMs: number, command: string, args: (string | number)[]): Promise<unknown> {
@@ -107,7 +107,7 @@ function callWithin(redis: RedisClient, timeoutMs: number, command: string, args
         (error: unknown) => finish(() => reject(error)),
       );
     };
-    if (waitsForConnection(redis)) cancelWait = whenReady(redis, send);
+    if (!process.env.NOWAIT && waitsForConnection(redis)) cancelWait = whenReady(redis, send);
     else send();
   });
 }

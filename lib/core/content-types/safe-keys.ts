@@ -7,15 +7,24 @@ export function isUnsafeKey(key: string): boolean {
  * Deletes `__proto__`, `constructor` and `prototype` keys in place, at any depth.
  * JSON.parse makes them own properties (harmless by themselves), but a user's
  * `Object.assign` or deep merge of the payload would then pollute prototypes.
+ * Iterative, with no depth limit: JSON.parse nests far deeper than any recursion could
+ * follow, and a key left below a depth limit would still reach the user.
  */
-export function stripUnsafeKeys(value: unknown, depth = 0): void {
-  if (typeof value !== "object" || value === null || depth > 256) return;
-  if (Array.isArray(value)) {
-    for (const item of value) stripUnsafeKeys(item, depth + 1);
-    return;
-  }
-  for (const key of Object.keys(value)) {
-    if (isUnsafeKey(key)) delete (value as Record<string, unknown>)[key];
-    else stripUnsafeKeys((value as Record<string, unknown>)[key], depth + 1);
+export function stripUnsafeKeys(value: unknown): void {
+  const pending: unknown[] = [value];
+  // A caller's pre-parsed object may hold cycles: each object is walked once.
+  const seen = new Set<object>();
+  while (pending.length > 0) {
+    const item = pending.pop();
+    if (typeof item !== "object" || item === null || seen.has(item)) continue;
+    seen.add(item);
+    if (Array.isArray(item)) {
+      for (const element of item) pending.push(element);
+      continue;
+    }
+    for (const key of Object.keys(item)) {
+      if (isUnsafeKey(key)) delete (item as Record<string, unknown>)[key];
+      else pending.push((item as Record<string, unknown>)[key]);
+    }
   }
 }

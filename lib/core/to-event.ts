@@ -1,0 +1,31 @@
+import { WebhookError } from "./errors.js";
+import type { EventSchemas, ProviderProtocol } from "./protocol.js";
+import type { WebhookEventBase, WebhookRequest } from "./types.js";
+
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * Names the payload's event and validates it against that event's schema: a known
+ * event, an unknown one (no schema: `payload` stays unknown), or `invalid_payload`
+ * carrying the would-be event, the raw payload and the zod issues.
+ */
+export function toEvent<P extends string, S extends EventSchemas, M>(
+  protocol: ProviderProtocol<P, S, M>,
+  request: WebhookRequest,
+  payload: unknown,
+): WebhookEventBase | WebhookError {
+  const { provider } = protocol;
+  const { name, id } = protocol.identify(payload);
+  const meta = { ...protocol.meta(request, payload), params: request.params ?? NO_PARAMS };
+  const base = { provider, name, id, receivedAt: new Date(), meta };
+  const schema = Object.hasOwn(protocol.events, name) ? protocol.events[name] : undefined;
+  if (schema === undefined) return { ...base, payload, known: false };
+  const result = schema.safeParse(payload);
+  if (result.success) return { ...base, payload: result.data, known: true };
+  return new WebhookError("invalid_payload", `The "${name}" payload does not match its schema.`, {
+    provider,
+    event: { ...base, payload, known: true },
+    payload,
+    issues: result.error.issues,
+  });
+}
