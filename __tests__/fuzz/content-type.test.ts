@@ -23,7 +23,7 @@ describe("Content-Type parsing (fuzzed)", () => {
     "any header text: no throw, lower-case type, lower-case parameter names, no prototype effects",
     () =>
       check(
-        fc.property(fc.oneof(unicodeString({ maxLength: 60 }), fc.stringMatching(/^[a-z/ ;="\\,\t]{0,40}$/i)), (header) => {
+        fc.property(fc.oneof(unicodeString({ maxLength: 60 }), fc.stringMatching(/^[a-zA-Z/ ;="\\,\t]{0,40}$/)), (header) => {
           const { type, params } = parseContentType(header);
           expect(type).toBe(type.toLowerCase());
           expect(type).toBe(type.trim());
@@ -49,7 +49,7 @@ describe("Content-Type parsing (fuzzed)", () => {
             maxLength: 5,
           }),
           ([type, subtype], params) => {
-            const header = `${type}/${subtype}${params.map(([name, { value, quoted }], _i) => `;${_i % 2 ? " " : ""}${name}=${quoted ? quote(value) : value}`).join("")}`;
+            const header = `${type}/${subtype}${params.map(([name, { value, quoted }, before, after]) => `${before};${after}${name}=${quoted ? quote(value) : value}`).join("")}`;
             const parsed = parseContentType(header);
             expect(parsed.type).toBe(`${type}/${subtype}`.toLowerCase());
             // The first occurrence of a name wins, as in the parser's contract.

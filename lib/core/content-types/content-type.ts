@@ -1,3 +1,5 @@
+import { isUnsafeKey } from "./safe-keys.js";
+
 export interface ContentType {
   /** Lower-case media type, e.g. "application/json"; "" when the header is absent. */
   type: string;
@@ -7,6 +9,53 @@ export interface ContentType {
 
 const EMPTY: ContentType = { type: "", params: {} };
 
+/**
+ * A quoted-string's content from `start` (just past its opening quote), unescaped, and
+ * where it ends. An unterminated one runs to the end of the header.
+ */
+function readQuoted(header: string, start: number): { value: string; end: number } {
+  let value = "";
+  let i = start;
+  while (i < header.length && header[i] !== '"') {
+    if (header[i] === "\\" && i + 1 < header.length) i++;
+    value += header[i];
+    i++;
+  }
+  return { value, end: i };
+}
+
+/** The `name=value` pairs after the media type; a quoted value may hold `;` and `=`. */
+function readParameters(header: string, start: number): [string, string][] {
+  const found: [string, string][] = [];
+  let i = start;
+  while (i < header.length) {
+    let eq = i;
+    while (eq < header.length && header[eq] !== "=" && header[eq] !== ";") eq++;
+    const name = header.slice(i, eq).trim().toLowerCase();
+    // A parameter without a value is skipped.
+    if (header[eq] !== "=") {
+      i = eq + 1;
+      continue;
+    }
+    let valueStart = eq + 1;
+    while (header[valueStart] === " " || header[valueStart] === "\t") valueStart++;
+    let value: string;
+    let next: number;
+    if (header[valueStart] === '"') {
+      const quoted = readQuoted(header, valueStart + 1);
+      value = quoted.value;
+      // Anything between the closing quote and the next ";" is not part of the value.
+      next = header.indexOf(";", quoted.end);
+    } else {
+      next = header.indexOf(";", valueStart);
+      value = header.slice(valueStart, next === -1 ? undefined : next).trim();
+    }
+    found.push([name, value]);
+    i = next === -1 ? header.length : next + 1;
+  }
+  return found;
+}
+
 /** Parses a Content-Type header liberally (RFC 9110 media-type with parameters). */
 export function parseContentType(header: string | undefined): ContentType {
   if (!header) return EMPTY;
@@ -14,15 +63,9 @@ export function parseContentType(header: string | undefined): ContentType {
   const type = (semi === -1 ? header : header.slice(0, semi)).trim().toLowerCase();
   const params: Record<string, string> = {};
   if (semi !== -1) {
-    for (const part of header.slice(semi + 1).split(";")) {
-      const eq = part.indexOf("=");
-      if (eq === -1) continue;
-      const name = part.slice(0, eq).trim().toLowerCase();
-      let value = part.slice(eq + 1).trim();
-      if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
-        value = value.slice(1, -1).replace(/\\(.)/g, "$1");
-      }
-      if (name && !(name in params)) params[name] = value;
+    for (const [name, value] of readParameters(header, semi + 1)) {
+      // Own keys only: "constructor" must not count as already set, nor "__proto__" be set.
+      if (name && !isUnsafeKey(name) && !Object.hasOwn(params, name)) params[name] = value;
     }
   }
   return { type, params };
