@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -67,4 +67,59 @@ test("the CLI runs from its bin entry", () => {
   const db = join(tmpdir(), `ewr-cli-${process.pid}.db`);
   const out = run([bin, "inbox", "list", "--sqlite", db, "--json"]);
   expect(JSON.parse(out)).toEqual([]);
+});
+
+describe("the published tarball", () => {
+  let consumer: string;
+
+  beforeAll(() => {
+    // Exactly what `npm publish` would upload, unpacked into a consumer project whose
+    // other dependencies are linked from ours (no network).
+    consumer = mkdtempSync(join(tmpdir(), "ewr-consumer-"));
+    const packed = JSON.parse(
+      execFileSync("npm", ["pack", "--json", "--pack-destination", consumer], { cwd: root, encoding: "utf8", timeout: 60_000 }),
+    ) as { filename: string; files: { path: string }[] }[];
+    const modules = join(consumer, "node_modules");
+    mkdirSync(join(modules, "express-webhook-receivers"), { recursive: true });
+    execFileSync("tar", ["-xzf", join(consumer, packed[0]!.filename), "-C", join(modules, "express-webhook-receivers"), "--strip-components=1"]);
+    for (const dependency of ["express", "zod", "busboy", "streamsearch", "better-sqlite3", "bindings", "file-uri-to-path"]) {
+      symlinkSync(join(root, "node_modules", dependency), join(modules, dependency));
+    }
+    writeFileSync(join(consumer, "package.json"), JSON.stringify({ name: "consumer", private: true }));
+  }, 90_000);
+
+  afterAll(() => rmSync(consumer, { recursive: true, force: true }));
+
+  const inConsumer = (args: string[]) => execFileSync(process.execPath, args, { cwd: consumer, encoding: "utf8", timeout: 30_000 });
+
+  test("holds dist and the README, and no sources or tests", () => {
+    const files = execFileSync("tar", ["-tzf", join(consumer, readdirSync(consumer).find((f) => f.endsWith(".tgz"))!)], { encoding: "utf8" }).split("\n");
+    expect(files).toContain("package/README.md");
+    expect(files).toContain("package/dist/esm/index.js");
+    expect(files).toContain("package/dist/cjs/index.d.ts");
+    expect(files.some((f) => f.startsWith("package/lib/") || f.startsWith("package/__tests__/"))).toBe(false);
+  });
+
+  test("an ESM consumer and a CommonJS consumer both receive a delivery", () => {
+    const esm = program(`import * as m from "express-webhook-receivers"; import * as t from "express-webhook-receivers/testing";`);
+    const cjs = program(`const m = require("express-webhook-receivers"); const t = require("express-webhook-receivers/testing");`);
+    const expected = { status: 200, text: "Hello, fediverse!", router: "function" };
+    expect(JSON.parse(inConsumer(["--input-type=module", "-e", esm]))).toEqual(expected);
+    expect(JSON.parse(inConsumer(["--input-type=commonjs", "-e", cjs]))).toEqual(expected);
+  });
+
+  test("the SQLite inbox loads its optional peer from the consumer's node_modules", () => {
+    const out = inConsumer([
+      "--input-type=module",
+      "-e",
+      `import { SqliteInbox } from "express-webhook-receivers"; const i = new SqliteInbox({ path: ":memory:" }); i.counts().then((c) => console.log(JSON.stringify(c)));`,
+    ]);
+    expect(JSON.parse(out)).toEqual({ pending: 0, failed: 0, done: 0 });
+  });
+
+  test("publint and arethetypeswrong (node16 and bundler resolution) find no problem", () => {
+    const bin = (name: string) => join(root, "node_modules", ".bin", name);
+    expect(() => execFileSync(bin("publint"), ["--strict"], { cwd: root, stdio: "pipe", timeout: 60_000 })).not.toThrow();
+    expect(() => execFileSync(bin("attw"), ["--pack", ".", "--profile", "node16"], { cwd: root, stdio: "pipe", timeout: 90_000 })).not.toThrow();
+  }, 120_000);
 });

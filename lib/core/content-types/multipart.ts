@@ -2,6 +2,7 @@ import busboy from "busboy";
 import { WebhookError } from "../errors.js";
 import type { HeaderMap } from "../types.js";
 import { getHeader } from "../headers.js";
+import { decodeText } from "./decode-text.js";
 import { expandNestedKeys } from "./nested-keys.js";
 
 /** A file part of a multipart body, held in memory (bounded by the limits). */
@@ -37,9 +38,18 @@ export function parseMultipartEntries(
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
+      // busboy would hand back `undefined` for every field of a charset it cannot decode: 415 instead.
+      decodeText(Buffer.alloc(0), charset);
+    } catch (error) {
+      return reject(error);
+    }
+    try {
       parser = busboy({
         headers: { "content-type": getHeader(headers, "content-type") ?? "" },
         defCharset: charset,
+        // Browsers send non-ASCII names and filenames as raw bytes in the form's charset
+        // (RFC 7578 §5.1); busboy's default, latin1, would garble UTF-8 ones.
+        defParamCharset: charset,
         limits: {
           // busboy flags a part on reaching its size limit: +1 lets exactly the maximum through.
           fileSize: limits.maxFileSize + 1,
@@ -65,16 +75,21 @@ export function parseMultipartEntries(
     };
     const tooLarge = (what: string): void => fail(new WebhookError("body_too_large", `The multipart body has ${what}.`));
 
-    parser.on("field", (name, value, info) => {
+    // busboy gives no name for a part without one (or with name=""): keep its data under "".
+    parser.on("field", (name = "", value, info) => {
       if (info.valueTruncated) return tooLarge(`a field over ${limits.maxFieldSize} bytes`);
+      // A part naming a charset busboy cannot decode comes back without a value.
+      if (typeof value !== "string") return fail(new WebhookError("unsupported_charset", "A multipart field has a charset that is not supported."));
       entries.push([name, value]);
     });
-    parser.on("file", (name, stream, info) => {
+    parser.on("file", (name = "", stream, info) => {
       const chunks: Buffer[] = [];
       // Its place is taken now: later fields may be parsed before the file's data ends.
       const entry: [string, unknown] = [name, undefined];
       entries.push(entry);
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      // A body cut short inside a file fails the file's stream too: unheard, that error would crash the process.
+      stream.on("error", (cause) => fail(new WebhookError("malformed_body", "The multipart body is malformed.", { cause })));
       stream.on("limit", () => tooLarge(`a file over ${limits.maxFileSize} bytes`));
       stream.on("end", () => {
         entry[1] = { filename: info.filename ?? "", mimeType: info.mimeType, encoding: info.encoding, data: Buffer.concat(chunks) };
