@@ -26,3 +26,6 @@ export { RedisStore, type RedisStoreOptions } from "./stores/redis.js";
 export { MemoryInbox, SqliteInbox, RedisInbox, listInbox, showInbox, replayInbox, purgeInbox } from "./inbox/index.js";
 export type { InboxStore, InboxRecord, InboxStatus, InboxFilter, PurgeFilter, MemoryInboxOptions, SqliteInboxOptions, RedisInboxOptions, ReplayResult, ReplayTarget } from "./inbox/index.js";
 export type { InboxOptions } from "./core/options.js";
+export type { ReceiverHooks, RequestInfo, RejectedInfo, VerifiedInfo, DispatchedInfo, FailedInfo, ResponseInfo, ListenerInfo } from "./core/hooks.js";
+export type { SecretContext, SecretResolver } from "./core/auth/resolve-secret.js";
+export type { Outcome, RouteMeta } from "./core/types.js";

@@ -136,3 +136,24 @@ test("no hooks compile to nothing", () => {
   expect(compileHooks(undefined, undefined)).toBeUndefined();
   expect(compileHooks([{}, {}], undefined)).toBeUndefined();
 });
+
+test("two retries taken in one poll each get a token of their own", async () => {
+  const { calls, hooks } = recorder();
+  const inbox = new MemoryInbox();
+  const misskey = createMisskeyReceiver({ secret: "s", hooks, inbox: { store: inbox, pollIntervalMs: 1000, backoffMs: 1, maxBackoffMs: 1 } });
+  const failedOnce = new Set<string>();
+  misskey.on("note", (e) => {
+    if (!failedOnce.has(e.id!)) {
+      failedOnce.add(e.id!);
+      throw new Error("once");
+    }
+  });
+  await misskey.receive(misskeyDelivery("note", { secret: "s" }));
+  await misskey.receive(misskeyDelivery("note", { secret: "s" }));
+  await new Promise((r) => setTimeout(r, 20));
+  await misskey.replay([]); // requeues nothing, runs one poll now
+  await misskey.close();
+  const retries = calls.filter((c) => c.hook === "onDispatched" && c.info["retry"] === true);
+  expect(retries).toHaveLength(2);
+  expect(retries[0]!.info["attempt"]).not.toBe(retries[1]!.info["attempt"]);
+});

@@ -6,9 +6,9 @@ import { scrape, seriesOf } from "./scrape.js";
 
 class BrokenInbox extends MemoryInbox {
   calls = 0;
-  override async counts(): Promise<never> {
+  override counts(): Promise<never> {
     this.calls++;
-    throw new Error("connection refused");
+    return Promise.reject(new Error("connection refused"));
   }
 }
 

@@ -11,7 +11,7 @@ import type { Delivery } from "../../lib/testing/delivery.js";
 import { misskeyDelivery } from "../../lib/testing/samples/misskey.js";
 import { okskyDelivery } from "../../lib/testing/samples/oksky.js";
 import { pokepayDelivery } from "../../lib/testing/samples/pokepay.js";
-import { find, scrape, seriesOf, valueOf } from "./scrape.js";
+import { scrape, seriesOf, valueOf } from "./scrape.js";
 
 const MISSKEY_SECRET = "misskey-secret";
 const OKSKY_SECRET = "oksky-secret";
@@ -30,10 +30,8 @@ function setup() {
     throw new Error("listener bug");
   });
   misskey.onAny(() => undefined);
-  oksky.on("Message.create", async () => undefined);
-  oksky.on("Room.update", async () => {
-    throw new Error("listener bug");
-  });
+  oksky.on("Message.create", () => Promise.resolve());
+  oksky.on("Room.update", () => Promise.reject(new Error("listener bug")));
   pokepay.on("bulk_shops", () => undefined);
   const app = express();
   app.use("/hooks/misskey", misskey.router);

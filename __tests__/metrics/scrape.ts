@@ -27,8 +27,8 @@ export function find(samples: readonly Sample[], name: string, labels: Record<st
   const wanted = JSON.stringify(Object.entries(labels).sort());
   return samples.filter((s) => {
     if (s.name !== name) return false;
-    const { le: _le, ...rest } = s.labels;
-    const compared = name.endsWith("_bucket") && labels.le === undefined ? rest : s.labels;
+    const compared = { ...s.labels };
+    if (name.endsWith("_bucket") && labels.le === undefined) delete compared.le;
     return JSON.stringify(Object.entries(compared).sort()) === wanted;
   });
 }

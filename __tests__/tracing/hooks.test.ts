@@ -7,7 +7,9 @@ import { inMemoryTracing, isChildOf, spanNamed } from "./otel.js";
 type Hooks = Required<ReceiverHooks>;
 
 const otel = inMemoryTracing();
-afterEach(() => otel.exporter.reset());
+afterEach(() => {
+  otel.exporter.reset();
+});
 afterAll(() => otel.shutdown());
 
 function hooksOf(): Hooks {
@@ -20,13 +22,15 @@ describe("webhookTracing hooks, called directly", () => {
     const attempt = {};
     hooks.onRequest({ provider: "misskey", attempt, method: "POST" });
     hooks.onVerified({ provider: "misskey", attempt, event: "note", known: true, deliveryId: "d-1", durationMs: 1 });
-    const result = await hooks.aroundListener({ provider: "misskey", attempt, event: "note", deliveryId: "d-1", index: 0 }, async () => {
+    const result = await hooks.aroundListener({ provider: "misskey", attempt, event: "note", deliveryId: "d-1", index: 0, known: true }, async () => {
       await new Promise((resolve) => setTimeout(resolve, 1));
-      otel.tracer.startActiveSpan("user work", (span) => span.end());
+      otel.tracer.startActiveSpan("user work", (span) => {
+        span.end();
+      });
       return "listener result";
     });
     expect(result).toBe("listener result");
-    expect(hooks.aroundListener({ provider: "misskey", attempt, event: "note", deliveryId: "d-1", index: 1 }, () => 42)).toBe(42);
+    expect(hooks.aroundListener({ provider: "misskey", attempt, event: "note", deliveryId: "d-1", index: 1, known: true }, () => 42)).toBe(42);
     hooks.onDispatched({ provider: "misskey", attempt, event: "note", known: true, deliveryId: "d-1", durationMs: 3, retry: false });
     hooks.onResponse({ provider: "misskey", attempt, status: 200, outcome: "ok", event: "note", known: true, deliveryId: "d-1", durationMs: 4 });
 
@@ -60,13 +64,14 @@ describe("webhookTracing hooks, called directly", () => {
     const attempt = {};
     hooks.onRequest({ provider: "misskey", attempt, method: "POST" });
     hooks.onVerified({ provider: "misskey", attempt, event: "note", known: true, deliveryId: undefined, durationMs: 1 });
-    const info = { provider: "misskey", attempt, event: "note", deliveryId: undefined, index: 0 };
+    const info = { provider: "misskey", attempt, event: "note", deliveryId: undefined, index: 0, known: true };
     expect(() =>
       hooks.aroundListener(info, () => {
         throw new TypeError("sync boom");
       }),
     ).toThrow("sync boom");
     await expect(hooks.aroundListener({ ...info, index: 1 }, () => Promise.reject(new Error("async boom")))).rejects.toThrow("async boom");
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what a careless listener does
     await expect(hooks.aroundListener({ ...info, index: 2 }, () => Promise.reject("a string"))).rejects.toBe("a string");
 
     const listeners = otel.spans().sort((a, b) => Number(a.attributes["webhook.listener.index"]) - Number(b.attributes["webhook.listener.index"]));
@@ -101,6 +106,16 @@ describe("webhookTracing hooks, called directly", () => {
     expect(other!.attributes).toMatchObject({ "webhook.event": "Whatever.new", "webhook.event.known": false });
   });
 
+  test("the request method attribute is a known method or _OTHER", () => {
+    const hooks = hooksOf();
+    for (const method of ["post", "BREW"]) {
+      const attempt = {};
+      hooks.onRequest({ provider: "misskey", attempt, method });
+      hooks.onResponse({ provider: "misskey", attempt, status: 405, outcome: "method_not_allowed", event: undefined, known: undefined, deliveryId: undefined, durationMs: 0 });
+    }
+    expect(otel.spans().map((s) => s.attributes["http.request.method"])).toEqual(["POST", "_OTHER"]);
+  });
+
   test("an outcome that is a failure without an onFailed (e.g. a timeout) still marks the span", () => {
     const hooks = hooksOf();
     const attempt = {};
@@ -121,7 +136,7 @@ describe("webhookTracing hooks, called directly", () => {
     hooks.onResponse({ provider: "misskey", attempt: request, status: 500, outcome: "handler_failed", event: "follow", known: true, deliveryId: "d-9", durationMs: 2 });
 
     const retry = {};
-    await hooks.aroundListener({ provider: "misskey", attempt: retry, event: "follow", deliveryId: "d-9", index: 0 }, async () => undefined);
+    await hooks.aroundListener({ provider: "misskey", attempt: retry, event: "follow", deliveryId: "d-9", index: 0, known: true }, () => Promise.resolve());
     hooks.onDispatched({ provider: "misskey", attempt: retry, event: "follow", known: true, deliveryId: "d-9", durationMs: 1, retry: true });
     // A retry with no listener at all: its span is made at its end.
     const bare = {};
@@ -147,6 +162,18 @@ describe("webhookTracing hooks, called directly", () => {
     expect(bareSpan!.name).toBe("webhook misskey");
     expect(bareSpan!.status.code).toBe(SpanStatusCode.ERROR);
     expect(bareSpan!.attributes).toMatchObject({ "webhook.outcome": "handler_failed", "webhook.event": "zzz", "webhook.retry": true });
+  });
+
+  test("a replayed record (first attempt again, no request) also gets its span, ended with its dispatch", async () => {
+    const hooks = hooksOf();
+    const replay = {};
+    await hooks.aroundListener({ provider: "oksky", attempt: replay, event: "Message.create", deliveryId: undefined, index: 0, known: true }, () => Promise.resolve());
+    hooks.onDispatched({ provider: "oksky", attempt: replay, event: "Message.create", known: true, deliveryId: undefined, durationMs: 2, retry: false });
+    const [listener, span] = otel.spans();
+    expect(span!.name).toBe("webhook oksky Message.create");
+    expect(span!.ended).toBe(true);
+    expect(span!.kind).toBe(SpanKind.CONSUMER);
+    expect(isChildOf(listener!, span!)).toBe(true);
   });
 
   test("the default tracer follows the globally registered provider", () => {

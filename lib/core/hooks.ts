@@ -61,6 +61,7 @@ export interface ResponseInfo extends HookBase {
 
 export interface ListenerInfo extends HookBase {
   readonly event: string;
+  readonly known: boolean;
   readonly deliveryId: string | undefined;
   /** Position of the listener among those the event goes to. */
   readonly index: number;

@@ -90,9 +90,8 @@ export class InboxWorker {
       // One store may serve several receivers: take only this provider's records.
       const records = await this.#settings.store.leaseDue({ limit: 16, leaseMs: this.#settings.leaseMs, now: Date.now(), provider: this.#context.provider });
       const fresh = records.filter((record) => !this.#running.has(record.key));
-      // A retry has no request: its hooks get a token of its own.
-      const token = this.#context.hooks && {};
-      await Promise.all(fresh.map((record) => this.#attempt(record.key, toEvent(record), record.attempts, token)));
+      // A retry has no request: each gets a hooks token of its own.
+      await Promise.all(fresh.map((record) => this.#attempt(record.key, toEvent(record), record.attempts, this.#context.hooks && {})));
     } catch (cause) {
       this.#context.report(new WebhookError("store_unavailable", "The inbox could not be read.", { cause }));
     } finally {

@@ -22,7 +22,7 @@ interface Observed {
 const STATUSES: readonly InboxStatus[] = ["pending", "failed", "done"];
 
 // Per gauge, so every webhookMetrics() sharing a registry adds to the one scrape.
-const observedByGauge = new WeakMap<Gauge<string>, Set<Observed>>();
+const observedByGauge = new WeakMap<Gauge, Set<Observed>>();
 
 function countsWithin(observed: Observed): Promise<Record<InboxStatus, number> | undefined> {
   let timer: NodeJS.Timeout | undefined;
@@ -34,10 +34,12 @@ function countsWithin(observed: Observed): Promise<Record<InboxStatus, number> |
     (value) => value,
     () => undefined,
   );
-  return Promise.race([counts, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([counts, timeout]).finally(() => {
+    clearTimeout(timer);
+  });
 }
 
-async function collectInbox(gauge: Gauge<string>): Promise<void> {
+async function collectInbox(gauge: Gauge): Promise<void> {
   const observed = [...(observedByGauge.get(gauge) ?? [])];
   const results = await Promise.all(observed.map(countsWithin));
   // A store that fails or hangs is left out of this scrape (an absent series, not a
@@ -53,9 +55,9 @@ async function collectInbox(gauge: Gauge<string>): Promise<void> {
 }
 
 /** The inbox gauge of a registry, collected from every observed store on scrape. */
-export function inboxGauge(registry: AnyRegistry, name: string): Gauge<string> {
+export function inboxGauge(registry: AnyRegistry, name: string): Gauge {
   const labelNames = ["status", "provider"];
-  const gauge = registeredMetric<Gauge<string>>(registry, name, labelNames, Gauge, () =>
+  const gauge = registeredMetric<Gauge>(registry, name, labelNames, Gauge, () =>
     new Gauge({
       name,
       help: "Inbox records by status (pending, failed, done), read from the store on each scrape.",
@@ -71,7 +73,7 @@ export function inboxGauge(registry: AnyRegistry, name: string): Gauge<string> {
 }
 
 /** Adds a store to the gauge's scrape; returns a function that removes it. */
-export function observeInboxStore(gauge: Gauge<string>, store: InboxStore, options: ObserveInboxOptions = {}): () => void {
+export function observeInboxStore(gauge: Gauge, store: InboxStore, options: ObserveInboxOptions = {}): () => void {
   const observed: Observed = { store, provider: options.provider, timeoutMs: options.timeoutMs ?? 1000 };
   const set = observedByGauge.get(gauge);
   set?.add(observed);

@@ -3,6 +3,12 @@ import type { OpenMetricsContentType, Registry } from "prom-client";
 /** A prom-client registry of either exposition format. */
 export type AnyRegistry = Registry | Registry<OpenMetricsContentType>;
 
+/** A metric's label names, sorted and joined (prom-client keeps them, untyped, on the metric). */
+function labelsOf(metric: object): string | undefined {
+  const names: unknown = "labelNames" in metric ? metric.labelNames : undefined;
+  return Array.isArray(names) ? names.map((name: unknown) => String(name)).sort().join(",") : undefined;
+}
+
 /**
  * The metric of that name already in the registry, or `create()`'s, registered there.
  * Lets two receivers (or two `webhookMetrics()` calls) share one registry, where
@@ -18,8 +24,7 @@ export function registeredMetric<M extends object>(
 ): M {
   const existing = registry.getSingleMetric(name);
   if (existing === undefined) return create();
-  const labels = "labelNames" in existing && Array.isArray(existing.labelNames) ? [...existing.labelNames].sort().join(",") : undefined;
-  if (!(existing instanceof Kind) || labels !== [...labelNames].sort().join(",")) {
+  if (!(existing instanceof Kind) || labelsOf(existing) !== [...labelNames].sort().join(",")) {
     throw new TypeError(`webhookMetrics: the registry already has another metric named "${name}"; choose another prefix.`);
   }
   return existing;

@@ -2,6 +2,7 @@ import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context
 import type { DispatchedInfo, FailedInfo, ReceiverHooks } from "../core/hooks.js";
 import { WEBHOOK_ATTRIBUTES as A } from "./attributes.js";
 import { recordError } from "./record-error.js";
+import { requestMethod } from "./request-method.js";
 import { runInSpan } from "./run-in-span.js";
 import { spanName } from "./span-name.js";
 
@@ -63,7 +64,7 @@ export function webhookTracing(options: WebhookTracingOptions = {}): ReceiverHoo
 
   return {
     onRequest(info) {
-      begin(info.attempt, spanName(info.provider, undefined, undefined), SpanKind.SERVER, { [A.provider]: info.provider, [A.method]: info.method }, false);
+      begin(info.attempt, spanName(info.provider, undefined, undefined), SpanKind.SERVER, { [A.provider]: info.provider, [A.method]: requestMethod(info.method) }, false);
     },
     onVerified(info) {
       const attempt = attempts.get(info.attempt);
@@ -86,7 +87,10 @@ export function webhookTracing(options: WebhookTracingOptions = {}): ReceiverHoo
     },
     onFailed(info) {
       const attempt = attempts.get(info.attempt) ?? beginRetry(info.attempt, info.provider, Date.now() - info.durationMs);
-      if (attempt.retry) return finishRetry(attempt, info, info);
+      if (attempt.retry) {
+        finishRetry(attempt, info, info);
+        return;
+      }
       if (attempt.ended) return;
       attempt.failed = true;
       recordError(attempt.span, info.error, info.code);

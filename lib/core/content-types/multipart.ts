@@ -1,8 +1,8 @@
 import busboy from "busboy";
-import { WebhookError } from "../errors.js";
+import { isWebhookError, WebhookError } from "../errors.js";
 import type { HeaderMap } from "../types.js";
 import { getHeader } from "../headers.js";
-import { decodeText } from "./decode-text.js";
+import { charsetName, decodeText } from "./decode-text.js";
 import { expandNestedKeys } from "./nested-keys.js";
 
 /** A file part of a multipart body, held in memory (bounded by the limits). */
@@ -28,6 +28,31 @@ export function isUploadedFile(value: unknown): value is UploadedFile {
   return typeof value === "object" && value !== null && Buffer.isBuffer((value as UploadedFile).data) && "filename" in value;
 }
 
+/** Charsets busboy decodes correctly itself; for any other it hands back `undefined` (its TextDecoder fallback is broken). */
+const BUSBOY_CHARSETS: ReadonlySet<string> = new Set(["utf-8", "utf-16le"]);
+
+interface TextDecoding {
+  /** What busboy is told: the charset itself, or latin1 (one char per byte) to decode here. */
+  busboyCharset: string;
+  decode(text: string): string;
+}
+
+function decodingIn(encoding: string): TextDecoding {
+  if (BUSBOY_CHARSETS.has(encoding)) return { busboyCharset: encoding, decode: (text) => text };
+  return { busboyCharset: "latin1", decode: (text) => decodeText(Buffer.from(text, "latin1"), encoding) };
+}
+
+/**
+ * How values, and names and filenames, are decoded in `charset` (WHATWG labels, as for
+ * JSON and forms; 415 for an unknown one). Non-ASCII names are raw bytes in the form's
+ * charset (RFC 7578 §5.1), not busboy's default latin1; part headers are ASCII-framed,
+ * so a UTF-16 body still spells its names in UTF-8.
+ */
+function partDecoding(charset: string): { values: TextDecoding; names: TextDecoding } {
+  const encoding = charsetName(charset);
+  return { values: decodingIn(encoding), names: decodingIn(encoding.startsWith("utf-16") ? "utf-8" : encoding) };
+}
+
 /** Parses the parts of a multipart body into entries, in order, files as {@link UploadedFile}. */
 export function parseMultipartEntries(
   body: Buffer,
@@ -37,19 +62,13 @@ export function parseMultipartEntries(
 ): Promise<[string, unknown][]> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
+    let decoding: ReturnType<typeof partDecoding>;
     try {
-      // busboy would hand back `undefined` for every field of a charset it cannot decode: 415 instead.
-      decodeText(Buffer.alloc(0), charset);
-    } catch (error) {
-      return reject(error);
-    }
-    try {
+      decoding = partDecoding(charset);
       parser = busboy({
         headers: { "content-type": getHeader(headers, "content-type") ?? "" },
-        defCharset: charset,
-        // Browsers send non-ASCII names and filenames as raw bytes in the form's charset
-        // (RFC 7578 §5.1); busboy's default, latin1, would garble UTF-8 ones.
-        defParamCharset: charset,
+        defCharset: decoding.values.busboyCharset,
+        defParamCharset: decoding.names.busboyCharset,
         limits: {
           // busboy flags a part on reaching its size limit: +1 lets exactly the maximum through.
           fileSize: limits.maxFileSize + 1,
@@ -61,7 +80,7 @@ export function parseMultipartEntries(
       });
     } catch (cause) {
       // busboy throws synchronously for a missing or malformed boundary.
-      return reject(new WebhookError("malformed_body", "The multipart body has no valid boundary.", { cause }));
+      return reject(isWebhookError(cause) ? cause : new WebhookError("malformed_body", "The multipart body has no valid boundary.", { cause }));
     }
 
     const entries: [string, unknown][] = [];
@@ -74,25 +93,37 @@ export function parseMultipartEntries(
       reject(error);
     };
     const tooLarge = (what: string): void => fail(new WebhookError("body_too_large", `The multipart body has ${what}.`));
+    /** Decodes a name or value; bytes invalid in the charset fail the body (400). */
+    const text = (raw: string, as: TextDecoding): string | undefined => {
+      try {
+        return as.decode(raw);
+      } catch (error) {
+        fail(isWebhookError(error) ? error : new WebhookError("malformed_body", "The multipart body is malformed.", { cause: error }));
+        return undefined;
+      }
+    };
 
     // busboy gives no name for a part without one (or with name=""): keep its data under "".
-    parser.on("field", (name = "", value, info) => {
+    parser.on("field", (rawName = "", rawValue, info) => {
       if (info.valueTruncated) return tooLarge(`a field over ${limits.maxFieldSize} bytes`);
       // A part naming a charset busboy cannot decode comes back without a value.
-      if (typeof value !== "string") return fail(new WebhookError("unsupported_charset", "A multipart field has a charset that is not supported."));
-      entries.push([name, value]);
+      if (typeof rawValue !== "string") return fail(new WebhookError("unsupported_charset", "A multipart field has a charset that is not supported."));
+      const name = text(rawName, decoding.names);
+      const value = name === undefined ? undefined : text(rawValue, decoding.values);
+      if (name !== undefined && value !== undefined) entries.push([name, value]);
     });
-    parser.on("file", (name = "", stream, info) => {
+    parser.on("file", (rawName = "", stream, info) => {
       const chunks: Buffer[] = [];
       // Its place is taken now: later fields may be parsed before the file's data ends.
-      const entry: [string, unknown] = [name, undefined];
+      const entry: [string, unknown] = [text(rawName, decoding.names) ?? "", undefined];
       entries.push(entry);
+      const filename = text(info.filename ?? "", decoding.names) ?? "";
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
       // A body cut short inside a file fails the file's stream too: unheard, that error would crash the process.
       stream.on("error", (cause) => fail(new WebhookError("malformed_body", "The multipart body is malformed.", { cause })));
       stream.on("limit", () => tooLarge(`a file over ${limits.maxFileSize} bytes`));
       stream.on("end", () => {
-        entry[1] = { filename: info.filename ?? "", mimeType: info.mimeType, encoding: info.encoding, data: Buffer.concat(chunks) };
+        entry[1] = { filename, mimeType: info.mimeType, encoding: info.encoding, data: Buffer.concat(chunks) };
       });
     });
     parser.on("partsLimit", () => tooLarge("too many parts"));

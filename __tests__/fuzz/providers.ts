@@ -1,0 +1,174 @@
+import type { Router } from "express";
+import fc from "fast-check";
+import type { z } from "zod";
+import type { WebhookError } from "../../lib/core/errors.js";
+import type { EventSchemas } from "../../lib/core/protocol.js";
+import type { Logger, WebhookEventBase, WebhookRequest, WebhookResponse } from "../../lib/core/types.js";
+import { createKakaoBizmessageReceiver, kakaoBizmessageEventSchemas, kakaoEnvelopeSchema } from "../../lib/providers/kakao-bizmessage/index.js";
+import { createMisskeyReceiver, misskeyEnvelopeSchema, misskeyEventSchemas } from "../../lib/providers/misskey/index.js";
+import { createOkskyReceiver, okskyEnvelopeSchema, okskyEventSchemas } from "../../lib/providers/oksky/index.js";
+import { createOneInboxReceiver, oneInboxEnvelopeSchema, oneInboxEventSchemas } from "../../lib/providers/oneinbox/index.js";
+import { createPokepayReceiver, pokepayEnvelopeSchema, pokepayEventSchemas } from "../../lib/providers/pokepay/index.js";
+import type { Delivery } from "../../lib/testing/delivery.js";
+import { kakaoBizmessageDelivery, kakaoBizmessageEventNames, kakaoTemplateUpdateDelivery } from "../../lib/testing/samples/kakao-bizmessage.js";
+import { misskeyDelivery, misskeyEventNames } from "../../lib/testing/samples/misskey.js";
+import { okskyDelivery, okskyEventNames, type OkskySampleLayout } from "../../lib/testing/samples/oksky.js";
+import { oneInboxDelivery, oneInboxEventNames } from "../../lib/testing/samples/oneinbox.js";
+import { pokepayDelivery, pokepayEventNames } from "../../lib/testing/samples/pokepay.js";
+import type { SampleContentType } from "../../lib/testing/encode.js";
+
+/** What the fuzz suite uses of a receiver, whatever its provider. */
+export interface FuzzReceiver {
+  receive(request: WebhookRequest): Promise<WebhookResponse>;
+  onAny(listener: (event: WebhookEventBase) => unknown): unknown;
+  onError(listener: (error: WebhookError) => unknown): unknown;
+  readonly router: Router;
+}
+
+export interface ReceiverSettings {
+  logger?: Logger;
+  dedupe?: false;
+  limit?: number;
+}
+
+/** Where a credential travels: headers, and (generic auth) maybe the query. */
+export interface Credential {
+  headers: Record<string, string | string[]>;
+  query: Record<string, unknown>;
+}
+
+/** One provider, as the fuzz properties see it. */
+export interface ProviderCase {
+  readonly name: string;
+  /** A receiver accepting exactly these secrets (rotation list). */
+  create(secrets: readonly string[], settings?: ReceiverSettings): FuzzReceiver;
+  /** The places a credential can be put, each as a function of its value. */
+  readonly credentialForms: readonly ((value: string | string[]) => Credential)[];
+  /** Valid deliveries of every event (and, for OK SKY, every content type and layout), without credentials. */
+  readonly deliveries: fc.Arbitrary<Delivery>;
+  readonly events: EventSchemas;
+  readonly envelope: z.ZodType;
+  /** The event name the envelope gives. */
+  nameOf(envelope: Record<string, unknown>): string;
+  /** Whether the provider resends (refusals answered 4xx) or is always answered 200 (OK SKY). */
+  readonly resends: boolean;
+}
+
+const inHeader =
+  (header: string) =>
+  (value: string | string[]): Credential => ({ headers: { [header]: value }, query: {} });
+
+const TOKEN_FORMS: readonly ((value: string | string[]) => Credential)[] = [
+  (value) => ({ headers: { authorization: Array.isArray(value) ? value.map((one) => `Bearer ${one}`) : `Bearer ${value}` }, query: {} }),
+  inHeader("x-webhook-token"),
+  (value) => ({ headers: {}, query: { token: value } }),
+];
+
+const OKSKY_LAYOUTS: readonly [SampleContentType, OkskySampleLayout][] = [
+  ["application/json", "envelope"],
+  ["application/json", "jsonapi"],
+  ["application/vnd.api+json", "envelope"],
+  ["application/vnd.api+json", "jsonapi"],
+  ["application/x-www-form-urlencoded", "nested"],
+  ["application/x-www-form-urlencoded", "payload-field"],
+  ["multipart/form-data", "nested"],
+  ["multipart/form-data", "payload-field"],
+  ["multipart/form-data", "payload-file"],
+];
+
+const str = (value: unknown): string => (typeof value === "string" ? value : "");
+
+/** Every provider, with its factory, credentials, samples and schemas. */
+export const PROVIDERS: readonly ProviderCase[] = [
+  {
+    name: "misskey",
+    create: (secrets, settings) => createMisskeyReceiver({ secret: secrets, ...settings }),
+    credentialForms: [inHeader("x-misskey-hook-secret")],
+    deliveries: fc.constantFrom(...misskeyEventNames).map((event) => misskeyDelivery(event)),
+    events: misskeyEventSchemas,
+    envelope: misskeyEnvelopeSchema,
+    nameOf: (envelope) => str(envelope["type"]),
+    resends: true,
+  },
+  {
+    name: "oksky",
+    create: (secrets, settings) => createOkskyReceiver({ secret: secrets, ...settings }),
+    credentialForms: [inHeader("x-oksky-secret-token")],
+    deliveries: fc.tuple(fc.constantFrom(...okskyEventNames), fc.constantFrom(...OKSKY_LAYOUTS)).map(([event, [contentType, layout]]) => okskyDelivery(event, { contentType, layout })),
+    events: okskyEventSchemas,
+    envelope: okskyEnvelopeSchema,
+    nameOf: (envelope) => `${str(envelope["object_name"])}.${str(envelope["action"])}`,
+    resends: false,
+  },
+  {
+    name: "kakao-bizmessage",
+    create: (secrets, settings) => createKakaoBizmessageReceiver({ secret: secrets, ...settings }),
+    credentialForms: [inHeader("x-toast-webhook-signature")],
+    deliveries: fc.oneof(
+      fc.constantFrom(...kakaoBizmessageEventNames).map((event) => kakaoBizmessageDelivery(event)),
+      fc.constantFrom("TEMPLATE_STATUS_UPDATE", "INQUIRY_UPDATE").map((event) => kakaoTemplateUpdateDelivery(event)),
+    ),
+    events: kakaoBizmessageEventSchemas,
+    envelope: kakaoEnvelopeSchema,
+    nameOf: (envelope) => str(envelope["event"]),
+    resends: true,
+  },
+  {
+    name: "oneinbox",
+    create: (secrets, settings) => createOneInboxReceiver({ auth: { token: secrets }, ...settings }),
+    credentialForms: TOKEN_FORMS,
+    deliveries: fc.constantFrom(...oneInboxEventNames).map((event) => oneInboxDelivery(event)),
+    events: oneInboxEventSchemas,
+    envelope: oneInboxEnvelopeSchema,
+    nameOf: (envelope) => str(envelope["event"]),
+    resends: true,
+  },
+  {
+    name: "pokepay",
+    create: (secrets, settings) => createPokepayReceiver({ auth: { token: secrets }, ...settings }),
+    credentialForms: TOKEN_FORMS,
+    deliveries: fc.constantFrom(...pokepayEventNames).map((event) => pokepayDelivery(event)),
+    events: pokepayEventSchemas,
+    envelope: pokepayEnvelopeSchema,
+    nameOf: (envelope) => str(envelope["task"]),
+    resends: true,
+  },
+];
+
+/** Records what a receiver dispatched, reported and logged, for the invariants. */
+export interface Recorder {
+  readonly events: WebhookEventBase[];
+  readonly errors: WebhookError[];
+  readonly logged: unknown[][];
+  readonly logger: Logger;
+  attach(receiver: FuzzReceiver): void;
+  reset(): void;
+}
+
+export function recorder(): Recorder {
+  const events: WebhookEventBase[] = [];
+  const errors: WebhookError[] = [];
+  const logged: unknown[][] = [];
+  const log = (...args: unknown[]): void => {
+    logged.push(args);
+  };
+  return {
+    events,
+    errors,
+    logged,
+    logger: { debug: log, info: log, warn: log, error: log },
+    attach(receiver) {
+      receiver.onAny((event) => {
+        events.push(event);
+      });
+      receiver.onError((error) => {
+        errors.push(error);
+      });
+    },
+    reset() {
+      events.length = 0;
+      errors.length = 0;
+      logged.length = 0;
+    },
+  };
+}
