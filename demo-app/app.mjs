@@ -3,6 +3,7 @@ import express from "express";
 import { fileURLToPath } from "node:url";
 import { credentialSources, INBOX_PROVIDERS } from "./config.mjs";
 import { eventStream } from "./event-stream.mjs";
+import { createObservability } from "./observability.mjs";
 import { createDemoReceivers } from "./receivers.mjs";
 import { buildSample, fetchFailure, hookPath, postDelivery, sampleCatalog, SampleError } from "./samples.mjs";
 import { trackDeliveries } from "./track-deliveries.mjs";
@@ -19,7 +20,10 @@ export function createDemoApp({ credentials, log, selfUrl }) {
   app.disable("x-powered-by");
 
   // Hooks first, and no global body parser: each receiver reads its own body, bounded.
-  const { receivers, inbox } = createDemoReceivers(credentials);
+  const observability = createObservability();
+  const { receivers, inbox } = createDemoReceivers(credentials, observability);
+  if (inbox) observability.observeInbox(inbox);
+  app.get("/metrics", observability.serveMetrics);
   for (const [provider, receiver] of Object.entries(receivers)) {
     app.use(hookPath(provider), trackDeliveries(provider, receiver, (entry) => log.add(entry)));
   }

@@ -31,11 +31,14 @@ function openInbox() {
  * Creates every provider's receiver, keyed by the provider id used in `/hooks/<id>`,
  * and the inbox they share (one store serves several receivers: each takes its own records).
  * @param {Record<string, { value: string }>} credentials from `demoCredentials()`
+ * @param {{ logger?: object, hooks?: object }} [observability] a pino logger and metrics hooks
  */
-export function createDemoReceivers(credentials) {
+export function createDemoReceivers(credentials, { logger, hooks } = {}) {
   const inbox = openInbox();
   const options = (provider) => ({
     limit: BODY_LIMIT_BYTES,
+    logger,
+    hooks,
     ...(inbox && INBOX_PROVIDERS.includes(provider) ? { inbox } : {}),
   });
   const secret = (provider) => credentials[provider].value;

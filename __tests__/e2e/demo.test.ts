@@ -176,6 +176,22 @@ test("the console has one line per delivery and per refusal", async () => {
   expect(logged(/ misskey +401 +signature_mismatch /)).toBe(true);
 }, TEST_TIMEOUT_MS);
 
+test("/metrics counts the deliveries by provider, outcome and status; pino logged the refusal as JSON", async () => {
+  const scrape = await (await fetch(`${demo.url}/metrics`)).text();
+  for (const [provider] of genuine) {
+    expect(scrape).toMatch(new RegExp(`webhook_requests_total\\{provider="${provider}",outcome="ok",status="200"\\} [1-9]`));
+  }
+  expect(scrape).toMatch(/webhook_requests_total\{provider="misskey",outcome="signature_mismatch",status="401"\} [1-9]/);
+  expect(scrape).toContain("process_resident_memory_bytes");
+  const refusal = demo
+    .output()
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .find((line) => line["code"] === "signature_mismatch");
+  expect(refusal).toMatchObject({ provider: "misskey", status: 401, name: "webhooks" });
+}, TEST_TIMEOUT_MS);
+
 test("the provider filter shows one provider's deliveries, then all again", async () => {
   const total = await entries().count();
   await page.click('#filters button[data-provider="pokepay"]');
