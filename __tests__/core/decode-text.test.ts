@@ -1,13 +1,6 @@
+import { errorOf } from "../fixtures/mount.js";
 import { decodeText } from "../../lib/core/content-types/decode-text.js";
 
-function errorOf(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a throw");
-}
 
 describe("decodeText", () => {
   test("defaults to UTF-8", () => {

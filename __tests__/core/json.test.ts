@@ -1,16 +1,9 @@
+import { errorOf } from "../fixtures/mount.js";
 import { parseJson } from "../../lib/core/content-types/json.js";
 import { isWebhookError } from "../../lib/core/errors.js";
 
 const bytes = (text: string): Buffer => Buffer.from(text, "utf8");
 
-function errorOf(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a throw");
-}
 
 describe("parseJson", () => {
   test("parses objects, arrays and scalars", () => {

@@ -1,16 +1,9 @@
+import { errorOf } from "../fixtures/mount.js";
 import { parseUrlencoded, parseUrlencodedEntries } from "../../lib/core/content-types/urlencoded.js";
 
 const form = (text: string): Buffer => Buffer.from(text, "latin1");
 const options = { maxFields: 100 };
 
-function errorOf(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a throw");
-}
 
 describe("parseUrlencodedEntries", () => {
   test("splits pairs in order, keeping repeated keys", () => {

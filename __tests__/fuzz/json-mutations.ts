@@ -78,7 +78,8 @@ export function mutationOf(value: unknown, seed: number): unknown {
 export function withExtraFields(value: unknown, seed: number): { value: unknown; marker: string } {
   const next = random(seed);
   const copy: unknown = structuredClone(value);
-  const objects = containers(copy).filter((container): container is Record<string, unknown> => !Array.isArray(container));
+  // Empty objects in samples are maps (`reactions`, `emojis`, `settings`), whose values the schemas type: no fields to add there.
+  const objects = containers(copy).filter((container): container is Record<string, unknown> => !Array.isArray(container) && Object.keys(container).length > 0);
   const marker = `zz_fuzz_${seed}`;
   if (objects.length === 0) return { value: copy, marker };
   pick(objects, next)[marker] = { added: [1, "two", null] };

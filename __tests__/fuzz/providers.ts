@@ -6,7 +6,7 @@ import type { EventSchemas } from "../../lib/core/protocol.js";
 import type { Logger, WebhookEventBase, WebhookRequest, WebhookResponse } from "../../lib/core/types.js";
 import { createKakaoBizmessageReceiver, kakaoBizmessageEventSchemas, kakaoEnvelopeSchema } from "../../lib/providers/kakao-bizmessage/index.js";
 import { createMisskeyReceiver, misskeyEnvelopeSchema, misskeyEventSchemas } from "../../lib/providers/misskey/index.js";
-import { createOkskyReceiver, okskyEnvelopeSchema, okskyEventSchemas } from "../../lib/providers/oksky/index.js";
+import { createOkskyReceiver, normalizeOkskyBody, okskyEnvelopeSchema, okskyEventSchemas } from "../../lib/providers/oksky/index.js";
 import { createOneInboxReceiver, oneInboxEnvelopeSchema, oneInboxEventSchemas } from "../../lib/providers/oneinbox/index.js";
 import { createPokepayReceiver, pokepayEnvelopeSchema, pokepayEventSchemas } from "../../lib/providers/pokepay/index.js";
 import type { Delivery } from "../../lib/testing/delivery.js";
@@ -50,8 +50,10 @@ export interface ProviderCase {
   readonly envelope: z.ZodType;
   /** The event name the envelope gives. */
   nameOf(envelope: Record<string, unknown>): string;
-  /** Whether the provider resends (refusals answered 4xx) or is always answered 200 (OK SKY). */
+  /** Whether the provider resends: a payload failing its schema is 400 (else 200, to onError). */
   readonly resends: boolean;
+  /** What the provider does to a parsed JSON body before the envelope check (OK SKY's layouts). */
+  normalize?(body: unknown): unknown;
 }
 
 const inHeader =
@@ -99,6 +101,7 @@ export const PROVIDERS: readonly ProviderCase[] = [
     envelope: okskyEnvelopeSchema,
     nameOf: (envelope) => `${str(envelope["object_name"])}.${str(envelope["action"])}`,
     resends: false,
+    normalize: (body) => normalizeOkskyBody(body, "json").payload,
   },
   {
     name: "kakao-bizmessage",

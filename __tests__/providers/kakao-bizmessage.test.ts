@@ -1,5 +1,5 @@
+import { mount } from "../fixtures/mount.js";
 import express from "express";
-import request from "supertest";
 import {
   createKakaoBizmessageReceiver,
   isKakaoTemplateUpdate,
@@ -19,15 +19,7 @@ import {
 const SECRET = "nhn-signature";
 
 function setup(options: KakaoBizmessageReceiverOptions = { secret: SECRET }) {
-  const receiver = createKakaoBizmessageReceiver(options);
-  const errors: WebhookError[] = [];
-  receiver.onError((error) => {
-    errors.push(error);
-  });
-  const app = express();
-  app.use("/hooks/kakao", receiver.router);
-  const post = (delivery: Pick<Delivery, "headers" | "body">) => request(app).post("/hooks/kakao").set(delivery.headers).send(delivery.body);
-  return { receiver, errors, post };
+  return mount(createKakaoBizmessageReceiver(options), "/hooks/kakao");
 }
 
 describe("KakaoTalk Bizmessage receiver", () => {

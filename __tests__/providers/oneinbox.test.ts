@@ -1,5 +1,5 @@
+import { mount } from "../fixtures/mount.js";
 import express from "express";
-import request from "supertest";
 import {
   createOneInboxReceiver,
   type OneInboxEventName,
@@ -14,17 +14,7 @@ import { oneInboxDelivery, oneInboxEventNames, oneInboxPayload } from "../../lib
 const TOKEN = "oneinbox-token";
 
 function setup(options: OneInboxReceiverOptions = { auth: { token: TOKEN } }, configure?: (app: express.Express) => void) {
-  const receiver = createOneInboxReceiver(options);
-  const errors: WebhookError[] = [];
-  receiver.onError((error) => {
-    errors.push(error);
-  });
-  const app = express();
-  configure?.(app);
-  app.use("/hooks/oneinbox", receiver.router);
-  const post = (delivery: Pick<Delivery, "headers" | "body">, path = "/hooks/oneinbox") =>
-    request(app).post(path).set(delivery.headers).send(delivery.body);
-  return { receiver, errors, post };
+  return mount(createOneInboxReceiver(options), "/hooks/oneinbox", configure);
 }
 
 const json = (payload: unknown, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }) => ({
@@ -211,7 +201,7 @@ describe("OneInbox receiver: dedupe and answers", () => {
 
 describe("OneInbox receiver: authentication", () => {
   const delivery = () => oneInboxDelivery("call.started");
-  const expectDispatched = async (receiver: OneInboxReceiver, send: () => Promise<request.Response>, status = 200) => {
+  const expectDispatched = async (receiver: OneInboxReceiver, send: () => Promise<{ status: number }>, status = 200) => {
     const listener = jest.fn();
     receiver.onAny(listener);
     const res = await send();

@@ -1,6 +1,6 @@
+import { mount } from "../fixtures/mount.js";
 import { randomUUID } from "node:crypto";
 import express from "express";
-import request from "supertest";
 import {
   createPokepayReceiver,
   type PokepayEventName,
@@ -15,17 +15,7 @@ import { pokepayDelivery, pokepayEventNames, pokepayPayload } from "../../lib/te
 const TOKEN = "pokepay-token";
 
 function setup(options: PokepayReceiverOptions = { auth: { token: TOKEN } }, configure?: (app: express.Express) => void) {
-  const receiver = createPokepayReceiver(options);
-  const errors: WebhookError[] = [];
-  receiver.onError((error) => {
-    errors.push(error);
-  });
-  const app = express();
-  configure?.(app);
-  app.use("/hooks/pokepay", receiver.router);
-  const post = (delivery: Pick<Delivery, "headers" | "body">, path = "/hooks/pokepay") =>
-    request(app).post(path).set(delivery.headers).send(delivery.body);
-  return { receiver, errors, post };
+  return mount(createPokepayReceiver(options), "/hooks/pokepay", configure);
 }
 
 const json = (payload: unknown, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }) => ({
@@ -165,7 +155,7 @@ describe("Pokepay receiver: dedupe and answers", () => {
 
 describe("Pokepay receiver: authentication", () => {
   const delivery = () => pokepayDelivery("bulk_shops");
-  const expectDispatched = async (receiver: PokepayReceiver, send: () => Promise<request.Response>, status = 200) => {
+  const expectDispatched = async (receiver: PokepayReceiver, send: () => Promise<{ status: number }>, status = 200) => {
     const listener = jest.fn();
     receiver.onAny(listener);
     const res = await send();

@@ -1,17 +1,10 @@
+import { errorOf } from "../../fixtures/mount.js";
 import { headerSecret } from "../../../lib/core/auth/header-secret.js";
 import type { WebhookRequest } from "../../../lib/core/types.js";
 import { bodyOf, headerTestReceiver, jsonRequest } from "../../fixtures/test-receiver.js";
 
 const post = (headers: WebhookRequest["headers"]): WebhookRequest => ({ method: "POST", headers });
 
-function errorOf(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a throw");
-}
 
 describe("headerSecret", () => {
   const auth = headerSecret("X-Test-Secret", "s3cret");

@@ -56,6 +56,8 @@ export function parseRawBody(
  * `express.urlencoded()`), bringing it to the shape our own parsers give.
  */
 export function adoptParsedBody(body: object, format: BodyFormat): unknown {
+  // `null` (express.json({ strict: false }) of "null") or a primitive is no form: the envelope check refuses it.
+  if (typeof body !== "object" || body === null) return body;
   if (format === "json") {
     stripUnsafeKeys(body);
     return body;
