@@ -1,3 +1,4 @@
+import type { Response } from "supertest";
 import { mount } from "../fixtures/mount.js";
 import express from "express";
 import {
@@ -201,7 +202,7 @@ describe("OneInbox receiver: dedupe and answers", () => {
 
 describe("OneInbox receiver: authentication", () => {
   const delivery = () => oneInboxDelivery("call.started");
-  const expectDispatched = async (receiver: OneInboxReceiver, send: () => Promise<{ status: number }>, status = 200) => {
+  const expectDispatched = async (receiver: OneInboxReceiver, send: () => Promise<Response>, status = 200) => {
     const listener = jest.fn();
     receiver.onAny(listener);
     const res = await send();

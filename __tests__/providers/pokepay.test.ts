@@ -1,3 +1,4 @@
+import type { Response } from "supertest";
 import { mount } from "../fixtures/mount.js";
 import { randomUUID } from "node:crypto";
 import express from "express";
@@ -155,7 +156,7 @@ describe("Pokepay receiver: dedupe and answers", () => {
 
 describe("Pokepay receiver: authentication", () => {
   const delivery = () => pokepayDelivery("bulk_shops");
-  const expectDispatched = async (receiver: PokepayReceiver, send: () => Promise<{ status: number }>, status = 200) => {
+  const expectDispatched = async (receiver: PokepayReceiver, send: () => Promise<Response>, status = 200) => {
     const listener = jest.fn();
     receiver.onAny(listener);
     const res = await send();
