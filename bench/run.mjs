@@ -5,8 +5,12 @@
 //
 // Env: BENCH_DURATION (s per round, default 5), BENCH_ROUNDS (default 3), BENCH_WARMUP
 // (s per server before the first round, default 2), BENCH_CONNECTIONS (default 50),
-// BENCH_ONLY (comma-separated substrings of scenario ids), BENCH_ABUSE (0 to skip).
-import { mkdirSync, writeFileSync } from "node:fs";
+// BENCH_ONLY (comma-separated substrings of scenario ids), BENCH_ABUSE (0 to skip),
+// BENCH_VARIANT (a directory holding another build of this package, with its own
+// package.json, dist/ and bench/: each of our scenarios is run a second time, as
+// "<id>+variant", against that build, in the same rounds; how hot-path changes are measured).
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
 import { load } from "./support/load.mjs";
@@ -41,6 +45,18 @@ function sendOnce(url, request) {
   });
 }
 
+/** Our scenarios once more, served by another build of the package (`BENCH_VARIANT`). */
+function withVariant(scenarios, root) {
+  const serve = resolve(root, "bench/servers/serve.mjs");
+  if (!existsSync(serve) || !existsSync(resolve(root, "dist/esm/index.js"))) {
+    throw new Error(`BENCH_VARIANT=${root} needs a built package (dist/esm) and a copy of bench/ there.`);
+  }
+  const ours = new Set(["misskey", "oksky"]);
+  return scenarios.flatMap((scenario) =>
+    ours.has(scenario.kind) ? [scenario, { ...scenario, id: `${scenario.id}+variant`, serve, target: undefined }] : [scenario],
+  );
+}
+
 export async function runThroughput() {
   guardChildren();
   pinSelf();
@@ -56,13 +72,14 @@ export async function runThroughput() {
 
   let { scenarios, skipped } = await buildScenarios();
   if (settings.only.length > 0) scenarios = scenarios.filter((s) => settings.only.some((part) => s.id.includes(part)));
+  if (process.env.BENCH_VARIANT) scenarios = withVariant(scenarios, process.env.BENCH_VARIANT);
   for (const reason of skipped) console.log(`skipped: ${reason}`);
 
   const servers = new Map();
   const broken = [];
   try {
     for (const scenario of scenarios) {
-      const server = await startServer(scenario.kind, scenario.config);
+      const server = await startServer(scenario.kind, scenario.config, scenario.serve ? { serve: scenario.serve } : {});
       servers.set(scenario.id, server);
       const answer = await sendOnce(server.url, scenario.request);
       if (answer.status !== scenario.expect) broken.push(`${scenario.id}: answered ${answer.status} ${answer.body}, expected ${scenario.expect}`);

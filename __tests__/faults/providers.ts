@@ -38,7 +38,8 @@ export interface ProviderCase {
   path: string;
   resends: boolean;
   create(options: FaultOptions): AnyReceiver;
-  delivery(): Delivery;
+  /** A genuine delivery; `overrides` are merged into its payload. */
+  delivery(overrides?: Record<string, unknown>): Delivery;
 }
 
 export const providerCases: readonly ProviderCase[] = [
@@ -47,34 +48,34 @@ export const providerCases: readonly ProviderCase[] = [
     path: "/hooks/misskey",
     resends: true,
     create: (options) => createMisskeyReceiver({ secret: SECRET, ...options }),
-    delivery: () => misskeyDelivery("note", { secret: SECRET }),
+    delivery: (overrides) => misskeyDelivery("note", { secret: SECRET, overrides }),
   },
   {
     name: "oksky",
     path: "/hooks/oksky",
     resends: false,
     create: (options) => createOkskyReceiver({ secret: SECRET, ...options }),
-    delivery: () => okskyDelivery("Message.create", { secret: SECRET }),
+    delivery: (overrides) => okskyDelivery("Message.create", { secret: SECRET, overrides }),
   },
   {
     name: "kakao-bizmessage",
     path: "/hooks/kakao",
     resends: true,
     create: (options) => createKakaoBizmessageReceiver({ secret: SECRET, ...options }),
-    delivery: () => kakaoBizmessageDelivery("MESSAGE_RESULT_UPDATE", { secret: SECRET }),
+    delivery: (overrides) => kakaoBizmessageDelivery("MESSAGE_RESULT_UPDATE", { secret: SECRET, overrides }),
   },
   {
     name: "oneinbox",
     path: "/hooks/oneinbox",
     resends: true,
     create: (options) => createOneInboxReceiver({ auth: { token: SECRET }, ...options }),
-    delivery: () => oneInboxDelivery("call.ended", { token: SECRET }),
+    delivery: (overrides) => oneInboxDelivery("call.ended", { token: SECRET, overrides }),
   },
   {
     name: "pokepay",
     path: "/hooks/pokepay",
     resends: true,
     create: (options) => createPokepayReceiver({ auth: { token: SECRET }, ...options }),
-    delivery: () => pokepayDelivery("process_user_stats_operation", { token: SECRET }),
+    delivery: (overrides) => pokepayDelivery("process_user_stats_operation", { token: SECRET, overrides }),
   },
 ];

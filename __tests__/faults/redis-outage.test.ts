@@ -15,6 +15,7 @@ let server: RedisServer;
 let redis: Redis;
 let live: LiveServer | undefined;
 const receivers: AnyReceiver[] = [];
+let down = false;
 
 beforeAll(async () => {
   server = await startRedisServer({ persistent: true });
@@ -26,6 +27,9 @@ beforeEach(async () => {
   await until("the client to connect", () => redis.status === "ready");
 });
 afterEach(async () => {
+  // A failed test must not leave the next one without a server.
+  if (down) await server.restart();
+  down = false;
   await Promise.all(receivers.splice(0).map((r) => r.close({ timeoutMs: 100 })));
   await live?.close();
   live = undefined;
@@ -37,12 +41,14 @@ afterAll(async () => {
 
 /** A Redis outage while the receiver runs: answers promptly, then comes back. */
 async function redisGoesDown(): Promise<void> {
+  down = true;
   await server.kill();
   await until("the client to notice", () => redis.status !== "ready");
 }
 
 async function redisComesBack(): Promise<void> {
   await server.restart();
+  down = false;
   // ioredis reconnects on its own backoff (up to about 5 s between tries).
   await until("the client to reconnect", () => redis.status === "ready", 20_000);
 }
@@ -65,14 +71,12 @@ describe("RedisStore dedupe while Redis is down", () => {
     const during = misskeyDelivery("note", { secret: SECRET });
     // Many at once: every one answered, none waiting for the reconnection.
     const answers = await Promise.all([during, before, ...Array.from({ length: 30 }, () => misskeyDelivery("note", { secret: SECRET }))].map((d) => post(live!.port, path, d)));
-    for (const answer of answers) {
-      expect(answer.status).toBe(503);
-      expect(answer.body).toMatchObject({ error: "store_unavailable" });
-      expect(answer.ms).toBeLessThan(2500);
-    }
+    // Within commandTimeoutMs (1 s) and some slack for a loaded machine, not ioredis's minute.
+    const unexpected = answers.filter((a) => a.status !== 503 || a.body["error"] !== "store_unavailable" || a.ms >= 3000);
+    expect(unexpected).toEqual([]);
     expect(new Set(log.codes())).toEqual(new Set(["store_unavailable"]));
-    // No "ready" listener per waiting command: one per client at most.
-    expect(redis.listenerCount("ready")).toBeLessThanOrEqual(1);
+    // Not a "ready" listener per waiting command (ioredis has one of its own while connecting).
+    expect(redis.listenerCount("ready")).toBeLessThanOrEqual(2);
 
     await redisComesBack();
     // Acknowledged before the outage: still known, so the resend is not dispatched again.
@@ -86,7 +90,7 @@ describe("RedisStore dedupe while Redis is down", () => {
     expect(dispatched).toEqual([before.payload.eventId, during.payload.eventId, after.payload.eventId]);
   }, 40_000);
 
-  test("a listener that finishes during the outage was acknowledged: its resend is held off, never refused as new", async () => {
+  test("a listener that finishes during the outage: its \"done\" is written once Redis is back, so the resend is a duplicate", async () => {
     const receiver = createMisskeyReceiver({ secret: SECRET, dedupe: new RedisStore(redis, { prefix: `running${Date.now()}:` }) });
     receivers.push(receiver);
     const log = errorLog();
@@ -103,15 +107,14 @@ describe("RedisStore dedupe while Redis is down", () => {
     await until("the listener to start", () => calls === 1);
     await redisGoesDown();
     gate.resolve();
-    // Acknowledged: the listener ran. Only "done" could not be written.
-    expect((await answer).status).toBe(200);
-    await until("the failed update to be reported", () => log.codes().includes("store_unavailable"));
+    // Acknowledged: the listener ran; "done" waits in the client's queue, not in the answer.
+    const acknowledged = await answer;
+    expect(acknowledged.status).toBe(200);
+    expect(acknowledged.ms).toBeLessThan(3000);
+    expect(log.codes()).toEqual(["store_unavailable"]);
     await redisComesBack();
-    // The claim is still "processing" (it expires after 10 minutes): a resend is told to
-    // come back later, not dispatched a second time at once.
     const resend = await post(live.port, "/hooks/misskey", d);
-    expect(resend.status).toBe(503);
-    expect(resend.body).toMatchObject({ error: "delivery_in_progress" });
+    expect(resend.body).toEqual({ ok: true, duplicate: true });
     expect(calls).toBe(1);
   }, 40_000);
 });
@@ -156,13 +159,13 @@ describe("RedisInbox while Redis is down", () => {
     const misskeyAnswer = await post(port, "/hooks/misskey", refused);
     expect(misskeyAnswer.status).toBe(503);
     expect(misskeyAnswer.body).toMatchObject({ error: "store_unavailable" });
-    expect(misskeyAnswer.ms).toBeLessThan(2500);
+    expect(misskeyAnswer.ms).toBeLessThan(3000);
     const direct = okskyDelivery("Message.create", { secret: SECRET });
     const okskyAnswer = await post(port, "/hooks/oksky", direct);
     expect(okskyAnswer.status).toBe(200);
-    expect(okskyAnswer.ms).toBeLessThan(2500);
+    expect(okskyAnswer.ms).toBeLessThan(3000);
     expect(okskyObjects).toEqual([direct.payload.object.id]);
-    // The held listener finishes while Redis is down: "done" cannot be written.
+    // The held listener finishes while Redis is down: "done" cannot be written yet.
     gate.resolve();
     await until("the lost completion to be reported", () => log.errors.some((e) => e.message.includes("could not be updated")));
 
@@ -177,11 +180,12 @@ describe("RedisInbox while Redis is down", () => {
     expect(records.map((r) => [r.deliveryId, r.status]).sort()).toEqual(
       [done, held, failsOnce, refused].map((d) => [d.payload.eventId, "done"]).sort(),
     );
-    // Each dispatched until it succeeded; the held one once more, since its "done" was lost.
+    // Each dispatched until it succeeded, and no more: the held one's "done", queued in
+    // the client, is written on reconnection before its lease is taken again.
     expect(calls.get(done.payload.eventId)).toBe(1);
     expect(calls.get(failsOnce.payload.eventId)).toBe(2);
     expect(calls.get(refused.payload.eventId)).toBe(1);
-    expect(calls.get(held.payload.eventId)).toBe(2);
+    expect(calls.get(held.payload.eventId)).toBe(1);
     expect(okskyObjects).toEqual([direct.payload.object.id]);
     const after = okskyDelivery("Message.create", { secret: SECRET });
     expect((await post(port, "/hooks/oksky", after)).status).toBe(200);

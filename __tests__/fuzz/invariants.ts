@@ -33,7 +33,7 @@ export const DOCUMENTED_CODES: ReadonlySet<string> = new Set([
  * body that is `{ ok: true }` (maybe `duplicate`) for 2xx and exactly `{ error, message }`
  * otherwise. `internal_error` ("a bug of ours") counts as a failure. Returns the body.
  */
-export function assertDocumentedAnswer(answer: WebhookResponse): Record<string, unknown> {
+export function assertDocumentedAnswer(answer: Pick<WebhookResponse, "status" | "headers" | "body">): Record<string, unknown> {
   if (!DOCUMENTED_STATUSES.has(answer.status)) throw new Error(`undocumented status ${answer.status}: ${answer.body}`);
   for (const [name, value] of Object.entries(answer.headers)) {
     if (typeof value !== "string") throw new Error(`header ${name} is not a string`);

@@ -1,4 +1,4 @@
-import { boundedRedisClient, DEFAULT_COMMAND_TIMEOUT_MS, type RedisClient } from "../stores/redis.js";
+import { boundedRedisClient, DEFAULT_COMMAND_TIMEOUT_MS, settleLater, type RedisClient } from "../stores/redis.js";
 import { fromHashReply, toHashFields } from "./redis-hash.js";
 import { addScript, completeScript, failScript, leaseScript, purgeScript, requeueScript } from "./redis-scripts.js";
 import { byReceivedAsc, byReceivedDesc, checkPositiveInteger, DEFAULT_LIST_LIMIT, DEFAULT_RETAIN_MS } from "./records.js";
@@ -36,16 +36,19 @@ const WINDOW = 500;
  * `appendfsync always` an acknowledged record survives a power loss; with the
  * default `everysec`, up to a second of changes may be lost.
  *
- * While Redis is unreachable every call fails within `commandTimeoutMs`; commands are
- * only sent on a ready connection, so none is queued to run late, after its caller
- * has given up.
+ * While Redis is unreachable every call fails within `commandTimeoutMs`. Commands are
+ * only sent on a ready connection, so no record is stored late, after its delivery was
+ * refused (or, for OK SKY, dispatched without the inbox); completions alone stay queued
+ * in the client and are written when the connection is back.
  *
  * @example
  * import { Redis } from "ioredis";
  * const inbox = new RedisInbox(new Redis(process.env.REDIS_URL!));
  */
 export class RedisInbox implements InboxStore {
+  readonly #raw: RedisClient;
   readonly #redis: RedisClient;
+  readonly #timeoutMs: number;
   readonly #retainMs: number;
   readonly #prefix: string;
   readonly #failed: string;
@@ -59,7 +62,9 @@ export class RedisInbox implements InboxStore {
   ) {
     if (typeof redis?.call !== "function") throw new TypeError("RedisInbox needs an ioredis client (new Redis(url)).");
     checkPositiveInteger("retainMs", retainMs);
+    this.#raw = redis;
     this.#redis = boundedRedisClient(redis, commandTimeoutMs);
+    this.#timeoutMs = commandTimeoutMs;
     this.#retainMs = retainMs;
     this.#prefix = prefix;
     this.#failed = `${prefix}:failed`;
@@ -82,7 +87,9 @@ export class RedisInbox implements InboxStore {
 
   async complete(key: string, { now }: { now: number }): Promise<void> {
     const args = [this.#prefix, key, now, this.#retainMs, now - this.#retainMs];
-    await completeScript.run(this.#redis, this.#keysFor(key), args);
+    // Sent even while disconnected (ioredis queues it): a "done" that lands late, before
+    // the record's lease is taken again, spares a second dispatch.
+    await settleLater(completeScript.run(this.#raw, this.#keysFor(key), args), this.#timeoutMs, "complete");
   }
 
   async fail(key: string, { error, retryAt, now }: { error: string; retryAt: number | undefined; now: number }): Promise<void> {

@@ -33,21 +33,26 @@ export interface RedisStoreOptions {
  * share what they have seen. `set` with `onlyIfAbsent` is `SET key value PX ttl NX`:
  * one atomic command, so of N instances claiming one delivery exactly one wins.
  *
- * While Redis is unreachable every call fails within `commandTimeoutMs`; commands are
- * only sent on a ready connection, so none is queued to run late, after its caller
- * has given up (a late claim would block the provider's resends for minutes).
+ * While Redis is unreachable every call fails within `commandTimeoutMs`. Claims and
+ * reads are only sent on a ready connection, so no claim lands late, after its caller
+ * gave up (it would hold the provider's resends off for minutes); "done" and releases
+ * stay queued in the client and are written when the connection is back.
  *
  * @example
  * import { Redis } from "ioredis";
  * const dedupe = new RedisStore(new Redis(process.env.REDIS_URL!));
  */
 export class RedisStore implements DedupeStore {
+  readonly #raw: RedisClient;
   readonly #redis: RedisClient;
+  readonly #timeoutMs: number;
   readonly #prefix: string;
 
   constructor(redis: RedisClient, { prefix = "", commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS }: RedisStoreOptions = {}) {
     if (typeof redis?.call !== "function") throw new TypeError("RedisStore needs an ioredis client (new Redis(url)).");
+    this.#raw = redis;
     this.#redis = boundedRedisClient(redis, commandTimeoutMs);
+    this.#timeoutMs = commandTimeoutMs;
     this.#prefix = prefix;
   }
 
@@ -59,27 +64,58 @@ export class RedisStore implements DedupeStore {
   async set(key: string, value: string, { ttlMs, onlyIfAbsent = false }: { ttlMs: number; onlyIfAbsent?: boolean }): Promise<boolean> {
     // PX takes a positive integer; rounding up keeps a key at least as long as asked.
     const px = Math.max(1, Math.ceil(ttlMs));
-    const args = onlyIfAbsent ? [this.#prefix + key, value, "PX", px, "NX"] : [this.#prefix + key, value, "PX", px];
-    return (await this.#redis.call("SET", ...args)) === "OK";
+    if (onlyIfAbsent) return (await this.#redis.call("SET", this.#prefix + key, value, "PX", px, "NX")) === "OK";
+    // An overwrite ("done") records what already happened: better late than never.
+    return (await settleLater(this.#raw.call("SET", this.#prefix + key, value, "PX", px), this.#timeoutMs, "SET")) === "OK";
   }
 
   async delete(key: string): Promise<void> {
-    await this.#redis.call("DEL", this.#prefix + key);
+    // A release, too: if it lands late, the provider's resends are held off less long.
+    await settleLater(this.#raw.call("DEL", this.#prefix + key), this.#timeoutMs, "DEL");
   }
 }
 
 /**
- * Wraps a client so that each command is sent only once the connection is ready and
- * fails after `timeoutMs` (waiting included). ioredis otherwise queues commands while
- * disconnected and retries them for over a minute (`maxRetriesPerRequest` 20 with its
- * backoff), then runs them whenever the connection comes back.
+ * Wraps a client so that a command is sent only on a ready connection and fails after
+ * `timeoutMs`, the wait for the connection included. ioredis otherwise queues commands
+ * while disconnected and retries them for over a minute (`maxRetriesPerRequest` 20
+ * with its backoff), then runs them whenever the connection comes back: a claim that
+ * lands after its caller gave up holds a lock nobody owns.
  *
  * A command already sent when the time runs out (a stalled server) may still run on
  * the server later: no client can take it back.
  */
 export function boundedRedisClient(redis: RedisClient, timeoutMs: number = DEFAULT_COMMAND_TIMEOUT_MS): RedisClient {
-  if (!(timeoutMs > 0)) throw new TypeError("commandTimeoutMs must be a positive number of milliseconds (or Infinity).");
+  checkTimeout(timeoutMs);
   return { call: (command, ...args) => callWithin(redis, timeoutMs, command, args) };
+}
+
+/**
+ * Waits at most `timeoutMs` for a write that records what already happened (done,
+ * released), but lets it go on: ioredis keeps it queued while disconnected and sends
+ * it on reconnection (before commands that waited for the connection), so a "done"
+ * written late still spares a second dispatch. Never for claims.
+ */
+export function settleLater<T>(write: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  if (!Number.isFinite(timeoutMs)) return write;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} not confirmed by Redis within ${timeoutMs} ms; it is sent when the connection is back.`)), timeoutMs);
+    write.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Throws unless `timeoutMs` is a positive number (Infinity included). */
+function checkTimeout(timeoutMs: number): void {
+  if (!(timeoutMs > 0)) throw new TypeError("commandTimeoutMs must be a positive number of milliseconds (or Infinity).");
 }
 
 function callWithin(redis: RedisClient, timeoutMs: number, command: string, args: (string | number)[]): Promise<unknown> {
@@ -89,7 +125,8 @@ function callWithin(redis: RedisClient, timeoutMs: number, command: string, args
     const timer = Number.isFinite(timeoutMs)
       ? setTimeout(() => {
           cancelWait?.();
-          const why = cancelWait ? `no connection to Redis (${redis.status ?? "unknown"})` : "no reply from Redis";
+          const { status } = redis;
+          const why = status === undefined || status === "ready" ? "no reply from Redis" : `no connection to Redis (${status})`;
           finish(() => reject(new Error(`${command} failed: ${why} within ${timeoutMs} ms.`)));
         }, timeoutMs)
       : undefined;
@@ -107,7 +144,7 @@ function callWithin(redis: RedisClient, timeoutMs: number, command: string, args
         (error: unknown) => finish(() => reject(error)),
       );
     };
-    if (!process.env.NOWAIT && waitsForConnection(redis)) cancelWait = whenReady(redis, send);
+    if (waitsForConnection(redis)) cancelWait = whenReady(redis, send);
     else send();
   });
 }
