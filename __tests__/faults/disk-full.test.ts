@@ -4,7 +4,8 @@ import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { SqliteInbox } from "../../lib/inbox/sqlite.js";
 import { deferred } from "../fixtures/test-receiver.js";
-import { providerCases, type AnyReceiver } from "./providers.js";
+import { misskeyDelivery } from "../../lib/testing/index.js";
+import { providerCases, SECRET, type AnyReceiver } from "./providers.js";
 import { errorLog, listen, post, until, type LiveServer } from "./support.js";
 
 // The embedded inbox on a full disk. SQLite's max_page_count caps the file as a full
@@ -109,7 +110,7 @@ describe("records stored before the disk filled up", () => {
     });
     live = await listen({ [misskey.path]: m.router, [oksky.path]: o.router });
 
-    const stored = misskey.delivery();
+    const stored = misskeyDelivery("note", { secret: SECRET });
     expect((await post(live.port, misskey.path, stored)).status).toBe(200);
     expect(await inbox.counts()).toEqual({ pending: 1, failed: 0, done: 0 });
 

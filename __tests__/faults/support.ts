@@ -81,3 +81,10 @@ export function activeResources(): Record<string, number> {
   for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1;
   return counts;
 }
+
+/** Kinds of timers and handles of which there are now more than in `baseline`: leaks. */
+export function grownSince(baseline: Record<string, number>): Record<string, number> {
+  const grown: Record<string, number> = {};
+  for (const [kind, n] of Object.entries(activeResources())) if (n > (baseline[kind] ?? 0)) grown[kind] = n - (baseline[kind] ?? 0);
+  return grown;
+}

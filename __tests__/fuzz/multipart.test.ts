@@ -35,7 +35,7 @@ function expectedEntry(part: Part): [string | undefined, unknown] {
 }
 
 function parse(body: Buffer, contentType: string, limits = roomy, charset?: string) {
-  return settleOrHang(parseMultipartEntries(body, { "content-type": contentType }, limits, charset));
+  return settleOrHang(parseMultipartEntries(body, { "content-type": contentType }, limits, charset), 2000);
 }
 
 describe("multipart bodies through busboy (fuzzed)", () => {
@@ -73,7 +73,7 @@ describe("multipart bodies through busboy (fuzzed)", () => {
           ),
           fc.oneof(fc.constant(multipartType("B")), fc.constant("multipart/form-data"), fc.constant("multipart/form-data; boundary="), fc.string({ maxLength: 30 }).map((text) => `multipart/form-data; ${text}`)),
           async (body, contentType) => {
-            const outcome = await settleOrHang(parseMultipart(body, { "content-type": contentType }, { maxFileSize: 100, maxFiles: 3, maxFields: 10, maxFieldSize: 100 }));
+            const outcome = await settleOrHang(parseMultipart(body, { "content-type": contentType }, { maxFileSize: 100, maxFiles: 3, maxFields: 10, maxFieldSize: 100 }), 2000);
             if (outcome.kind === "resolved") expect(unsafeKeyPath(outcome.value)).toBeUndefined();
             else expect(["malformed_body", "body_too_large", "unsupported_charset"]).toContain(codeOf(outcome));
             assertNoPrototypePollution();

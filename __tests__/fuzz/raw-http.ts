@@ -24,7 +24,7 @@ function parseResponse(data: Buffer): RawAnswer | "incomplete" {
  * first response. Lets a test send what no HTTP client would: lying Content-Length,
  * repeated and oddly cased headers, hand-made chunked framing.
  */
-export function rawExchange(port: number, chunks: readonly Buffer[], timeoutMs = 2000): Promise<RawAnswer> {
+export function rawExchange(port: number, chunks: readonly Buffer[], timeoutMs = 5000): Promise<RawAnswer> {
   return new Promise((resolve) => {
     const received: Buffer[] = [];
     const socket = net.connect(port, "127.0.0.1");

@@ -48,7 +48,7 @@ describe("readBody (fuzzed)", () => {
             const stream = streamOf(chunks);
             // A middleware may have paused the request: the body must still be read.
             if (paused) stream.pause();
-            const outcome = await settleOrHang(readBody(stream, { limit, declaredLength: declared }));
+            const outcome = await settleOrHang(readBody(stream, { limit, declaredLength: declared }), 1000);
             if (declaredOver(declared, limit)) {
               expect(codeOf(outcome)).toBe("body_too_large");
               // Refused from the header alone: not a byte was pulled from the stream.
@@ -82,7 +82,7 @@ describe("readBody (fuzzed)", () => {
             // The stream's owner handles its late errors, as Node's IncomingMessage does (it only
             // emits "error" to listeners): after a 413, readBody has stopped listening.
             stream.on("error", () => {});
-            const outcome = await settleOrHang(readBody(stream, { limit }));
+            const outcome = await settleOrHang(readBody(stream, { limit }), 1000);
             expect(codeOf(outcome)).toBe(bytes.length > limit ? "body_too_large" : "request_aborted");
             await watch.assertQuiet();
           },
@@ -101,11 +101,11 @@ describe("readBody (fuzzed)", () => {
           if (destroyFirst) {
             stream.destroy();
             await new Promise((resolve) => setImmediate(resolve));
-            expect(codeOf(await settleOrHang(readBody(stream, { limit: 10_000 })))).toBe("request_aborted");
+            expect(codeOf(await settleOrHang(readBody(stream, { limit: 10_000 }), 1000))).toBe("request_aborted");
           } else {
             stream.resume();
             await new Promise((resolve) => stream.once("end", resolve));
-            const outcome = await settleOrHang(readBody(stream, { limit: 10_000 }));
+            const outcome = await settleOrHang(readBody(stream, { limit: 10_000 }), 1000);
             expect(outcome).toEqual({ kind: "resolved", value: Buffer.alloc(0) });
           }
           await watch.assertQuiet();

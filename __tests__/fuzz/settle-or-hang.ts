@@ -4,7 +4,7 @@ import { isWebhookError } from "../../lib/core/errors.js";
 export type Outcome<T> = { kind: "resolved"; value: T } | { kind: "rejected"; error: unknown } | { kind: "hung" };
 
 /** Waits for a promise at most `ms`, so a hang fails the property (with its seed) instead of Jest's timeout. */
-export async function settleOrHang<T>(promise: Promise<T>, ms = 2000): Promise<Outcome<T>> {
+export async function settleOrHang<T>(promise: Promise<T>, ms = 5000): Promise<Outcome<T>> {
   let timer: NodeJS.Timeout | undefined;
   const hung = new Promise<Outcome<T>>((resolve) => {
     timer = setTimeout(() => resolve({ kind: "hung" }), ms);

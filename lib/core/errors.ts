@@ -10,6 +10,7 @@ export type WebhookErrorCode =
   | "auth_unavailable"
   | "body_too_large"
   | "request_aborted"
+  | "request_timeout"
   | "unsupported_media_type"
   | "unsupported_charset"
   | "malformed_body"
@@ -33,6 +34,7 @@ const DEFAULT_STATUS: Record<WebhookErrorCode, number> = {
   auth_unavailable: 503,
   body_too_large: 413,
   request_aborted: 400,
+  request_timeout: 408,
   unsupported_media_type: 415,
   unsupported_charset: 415,
   malformed_body: 400,

@@ -9,12 +9,12 @@ import type { WebhookRequest } from "./types.js";
  * The body's raw bytes, from the stream (read here, bounded) or from what the caller
  * handed over; undefined when another middleware already parsed it into an object.
  */
-export async function rawBodyOf(request: WebhookRequest, limit: number): Promise<Buffer | undefined> {
+export async function rawBodyOf(request: WebhookRequest, limit: number, timeoutMs?: number): Promise<Buffer | undefined> {
   const { body } = request;
   let raw: Buffer | undefined;
   if (body === undefined) {
     raw = request.stream
-      ? await readBody(request.stream, { limit, declaredLength: getHeader(request.headers, "content-length") })
+      ? await readBody(request.stream, { limit, timeoutMs, declaredLength: getHeader(request.headers, "content-length") })
       : Buffer.alloc(0);
   } else if (typeof body === "string") {
     raw = Buffer.from(body, "utf8");

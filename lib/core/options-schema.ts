@@ -29,6 +29,7 @@ const sharedShape = {
     .partial()
     .optional(),
   maxFields: positiveInt.optional(),
+  bodyTimeoutMs: positiveInt.optional(),
   allowUnauthenticated: z.boolean().optional(),
   // By reference: a hooks object may be a class instance whose methods live on its prototype.
   hooks: z.custom<ReceiverHooks | readonly ReceiverHooks[]>((v) => typeof v === "object" && v !== null, "Expected hooks or an array of them").optional(),

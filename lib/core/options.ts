@@ -41,6 +41,8 @@ export interface ReceiverOptions {
   multipart?: Partial<MultipartLimits>;
   /** Most fields in a form body (413 beyond). @default 1000 */
   maxFields?: number;
+  /** Longest time a request body may take to arrive; a slower one gets 408 and its socket closes. @default 10000 */
+  bodyTimeoutMs?: number;
   /**
    * A durable inbox: each verified delivery is stored before dispatch and marked done
    * after; failures are retried with backoff and left `failed` after `maxAttempts`.
@@ -100,6 +102,7 @@ export interface ResolvedOptions {
   logger: Logger | undefined;
   multipart: MultipartLimits;
   maxFields: number;
+  bodyTimeoutMs: number;
   authenticator: Authenticator;
   inbox: InboxSettings | undefined;
   hooks: CompiledHooks | undefined;
@@ -138,6 +141,7 @@ function resolveShared(options: z.infer<typeof headerSecretSchema>, defaults: De
     dispatchTimeoutMs: options.dispatchTimeoutMs ?? defaults.dispatchTimeoutMs,
     logger: options.logger,
     maxFields,
+    bodyTimeoutMs: options.bodyTimeoutMs ?? 10_000,
     multipart: { maxFileSize: limit, maxFiles: 10, maxFields, maxFieldSize: limit, ...options.multipart },
     authenticator,
     inbox: options.inbox && resolveInbox(options.inbox),

@@ -6,6 +6,8 @@ export interface ReadBodyOptions {
   limit: number;
   /** The Content-Length header, if any: refuse early instead of reading. */
   declaredLength?: string | undefined;
+  /** Longest time the whole body may take to arrive (408 beyond): a slow drip holds no socket for long. */
+  timeoutMs?: number;
 }
 
 /**
@@ -14,7 +16,7 @@ export interface ReadBodyOptions {
  * that crosses it. The rest is never buffered; the stream is paused and left to the
  * HTTP layer (the adapter answers with `Connection: close`).
  */
-export function readBody(stream: Readable, { limit, declaredLength }: ReadBodyOptions): Promise<Buffer> {
+export function readBody(stream: Readable, { limit, declaredLength, timeoutMs }: ReadBodyOptions): Promise<Buffer> {
   if (declaredLength !== undefined) {
     const length = Number(declaredLength);
     if (Number.isFinite(length) && length > limit) return Promise.reject(tooLarge(limit));
@@ -26,8 +28,10 @@ export function readBody(stream: Readable, { limit, declaredLength }: ReadBodyOp
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
+    let timer: NodeJS.Timeout | undefined;
 
     const cleanup = (): void => {
+      clearTimeout(timer);
       stream.off("data", onData);
       stream.off("end", onEnd);
       stream.off("error", onError);
@@ -62,6 +66,9 @@ export function readBody(stream: Readable, { limit, declaredLength }: ReadBodyOp
     stream.on("error", onError);
     stream.on("aborted", onAborted);
     stream.on("close", onClose);
+    if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
+      timer = setTimeout(() => fail(new WebhookError("request_timeout", `The request body did not arrive within ${timeoutMs} ms.`)), timeoutMs);
+    }
     // A "data" listener does not restart a stream a middleware explicitly paused: it would hang.
     stream.resume();
   });

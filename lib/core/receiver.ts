@@ -188,7 +188,7 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
     const format = formatOf(contentType.type, this.#parsing);
     if (format === undefined) throw unsupportedType(contentType);
 
-    const raw = await rawBodyOf(request, limit);
+    const raw = await rawBodyOf(request, limit, this.#options.bodyTimeoutMs);
     await authenticator.afterBody?.({
       method: request.method,
       headers: request.headers,

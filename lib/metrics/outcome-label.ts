@@ -14,6 +14,7 @@ const OUTCOMES = {
   auth_unavailable: true,
   body_too_large: true,
   request_aborted: true,
+  request_timeout: true,
   unsupported_media_type: true,
   unsupported_charset: true,
   malformed_body: true,
