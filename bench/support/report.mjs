@@ -88,11 +88,12 @@ export function resultsTable(summary, peaks) {
     fmt(row.cpuUs),
     ratio(row.cpuRatio),
     fmt(row.p99),
+    `${fmt(row.serverBusy * 100)}%`,
     fmt((peaks.get(row.scenario.id) ?? NaN) / 1024, 0),
     row.unexpected + row.errors === 0 ? "0" : `${row.unexpected} / ${row.errors}`,
   ]);
   return table(
-    ["scenario", "body", "answers/s median (min–max)", "× bare Express, same body", "× bare Express 1 KB", "server CPU µs/answer", "× bare Express by CPU µs", "p99 ms", "peak RSS MB", "other answers / socket errors"],
+    ["scenario", "body", "answers/s median (min–max)", "× bare Express, same body", "× bare Express 1 KB", "server CPU µs/answer", "× bare Express by CPU µs", "p99 ms", "server core busy", "peak RSS MB", "other answers / socket errors"],
     rows,
   );
 }

@@ -27,9 +27,37 @@ export function toWebhookRequest(req: Request): WebhookRequest {
 export function sendWebhookResponse(req: Request, res: Response, answer: WebhookResponse): void {
   res.status(answer.status);
   for (const name in answer.headers) res.setHeader(name, answer.headers[name]!);
-  // A refused body that was not read to the end must not be read now: close instead.
-  if (!req.complete || !req.readableEnded) res.setHeader("connection", "close");
+  if (!req.readableEnded) discardRest(req, res, answer.outcome === "request_timeout");
   res.end(answer.body);
+}
+
+/** Most unread bytes read off (and dropped) after a refusal, so the client gets to read the answer. */
+const DISCARD_LIMIT = 16 * 1024 * 1024;
+/** Longest time spent reading off a refused body. */
+const DISCARD_TIMEOUT_MS = 5000;
+
+/**
+ * Closing on a client that is still sending makes the kernel reset the connection: the
+ * client sees ECONNRESET instead of our answer (and Misskey retries network errors).
+ * So the rest is read off and dropped, never kept, and the connection stays usable; a
+ * body declared too large, or a slow drip already timed out, gets `Connection: close`.
+ */
+function discardRest(req: Request, res: Response, slow: boolean): void {
+  const declared = Number(req.headers["content-length"]);
+  if (slow || declared > DISCARD_LIMIT) {
+    res.setHeader("connection", "close");
+    return;
+  }
+  let seen = 0;
+  const timer = setTimeout(() => req.socket.destroy(), DISCARD_TIMEOUT_MS);
+  timer.unref();
+  req.on("data", (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > DISCARD_LIMIT) req.socket.destroy();
+  });
+  req.once("end", () => clearTimeout(timer));
+  req.once("close", () => clearTimeout(timer));
+  req.resume();
 }
 
 /** Builds the router for a receiver. */

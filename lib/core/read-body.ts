@@ -14,7 +14,7 @@ export interface ReadBodyOptions {
  * Reads a request body into one Buffer, refusing with 413 as soon as it is known to be
  * over the limit: from Content-Length before any byte is read, or at the first chunk
  * that crosses it. The rest is never buffered; the stream is paused and left to the
- * HTTP layer (the adapter answers with `Connection: close`).
+ * HTTP layer (the Express adapter reads the rest off and drops it, or closes).
  */
 export function readBody(stream: Readable, { limit, declaredLength, timeoutMs }: ReadBodyOptions): Promise<Buffer> {
   if (declaredLength !== undefined) {

@@ -3,7 +3,10 @@ import { decodeText } from "./decode-text.js";
 import { stripUnsafeKeys } from "./safe-keys.js";
 
 // A "\u" escape can spell any key ("\u005f_proto__"), so it always means a walk.
-const SUSPICIOUS = /"(?:__proto__|constructor|prototype)"\s*:|\\u/;
+// A key as written, or any \u escape of "_" (5F) or a lower-case letter (6x, 7x): the only
+// characters the three keys are made of. Matching every "\u" would walk the whole tree
+// of any body with escaped non-ASCII text (Rails, Python), and scan at a third the speed.
+const SUSPICIOUS = /"(?:__proto__|constructor|prototype)"\s*:|\\u00(?:5[fF]|[67][0-9a-fA-F])/;
 
 /** Parses a JSON body; prototype keys are removed. */
 export function parseJson(bytes: Uint8Array, charset?: string): unknown {

