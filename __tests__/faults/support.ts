@@ -75,16 +75,44 @@ export function errorLog(): { errors: WebhookError[]; codes(): string[]; listene
   return { errors, codes: () => errors.map((e) => e.code), listener: (error) => void errors.push(error) };
 }
 
-/** How many timers and sockets the process holds, by kind (e.g. `{ Timeout: 3, TCPSocketWrap: 2 }`). */
-export function activeResources(): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1;
-  return counts;
-}
-
-/** Kinds of timers and handles of which there are now more than in `baseline`: leaks. */
-export function grownSince(baseline: Record<string, number>): Record<string, number> {
-  const grown: Record<string, number> = {};
-  for (const [kind, n] of Object.entries(activeResources())) if (n > (baseline[kind] ?? 0)) grown[kind] = n - (baseline[kind] ?? 0);
-  return grown;
+/**
+ * Records the timers set through this context's globals (the library's, not Node's or
+ * Jest's own), so a test can tell which are still pending: a leak is one that stays.
+ */
+export function trackTimers(): { pending(): Set<unknown>; since(before: Set<unknown>): string[]; restore(): void } {
+  const live = new Map<unknown, string>();
+  const real = { setTimeout, clearTimeout, setInterval, clearInterval };
+  const where = (): string => (new Error().stack ?? "").split("\n").slice(3, 6).map((line) => line.trim()).join(" < ");
+  globalThis.setTimeout = Object.assign(
+    (callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+      const timer = real.setTimeout((...passed: unknown[]) => {
+        live.delete(timer);
+        callback(...passed);
+      }, ms, ...args);
+      live.set(timer, `setTimeout(${ms}) at ${where()}`);
+      return timer;
+    },
+    { __promisify__: real.setTimeout.__promisify__ },
+  ) as typeof setTimeout;
+  globalThis.setInterval = ((callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    const timer = real.setInterval(callback, ms, ...args);
+    live.set(timer, `setInterval(${ms}) at ${where()}`);
+    return timer;
+  }) as typeof setInterval;
+  const clear = (timer: unknown): void => {
+    live.delete(timer);
+  };
+  globalThis.clearTimeout = ((timer?: NodeJS.Timeout) => {
+    clear(timer);
+    real.clearTimeout(timer);
+  }) as typeof clearTimeout;
+  globalThis.clearInterval = ((timer?: NodeJS.Timeout) => {
+    clear(timer);
+    real.clearInterval(timer);
+  }) as typeof clearInterval;
+  return {
+    pending: () => new Set(live.keys()),
+    since: (before) => [...live].filter(([timer]) => !before.has(timer)).map(([, description]) => description),
+    restore: () => Object.assign(globalThis, real),
+  };
 }

@@ -9,7 +9,9 @@ import { assertDocumentedAnswer, watchProcess } from "./invariants.js";
 import { PROVIDERS, recorder } from "./providers.js";
 
 const watch = watchProcess();
-afterAll(() => watch.dispose());
+afterAll(() => {
+  watch.dispose();
+});
 
 /** Near misses of a secret: one character more, less or different, other case, other normal form, padding. */
 function mutations(secret: string): fc.Arbitrary<string> {

@@ -4,7 +4,7 @@ import { TextDecoder } from "node:util";
 export interface Codec {
   /** Characters (code points) with a byte sequence in this charset. */
   readonly chars: readonly string[];
-  encode(text: string): Buffer;
+  readonly encode: (text: string) => Buffer;
 }
 
 /** Every byte sequence of the given shapes, decoded strictly: what decodes to one character is kept. */
@@ -19,11 +19,11 @@ function tableFrom(charset: string, sequences: Iterable<number[]>): Codec {
       continue;
     }
     // Several sequences may decode to one character (vendor duplicates): the first spells it.
-    if ([...char].length === 1 && !bytesOf.has(char)) bytesOf.set(char, Buffer.from(sequence));
+    if (Array.from(char).length === 1 && !bytesOf.has(char)) bytesOf.set(char, Buffer.from(sequence));
   }
   return {
     chars: [...bytesOf.keys()],
-    encode: (text) => Buffer.concat([...text].map((char) => bytesOf.get(char) ?? Buffer.alloc(0))),
+    encode: (text) => Buffer.concat(Array.from(text).map((char) => bytesOf.get(char) ?? Buffer.alloc(0))),
   };
 }
 
@@ -64,7 +64,7 @@ function cached(name: string, build: () => Codec): Codec {
 function utf16(bigEndian: boolean): Codec {
   return {
     chars: [],
-    encode(text) {
+    encode: (text) => {
       const bytes = Buffer.from(text, "utf16le");
       return bigEndian ? bytes.swap16() : bytes;
     },

@@ -30,6 +30,16 @@ const spelled = fc.constantFrom(...FAMILIES).chain((family) => {
   return fc.record({ family: fc.constant(family), label: fc.mixedCase(fc.constantFrom(...LABELS[family])), text });
 });
 
+/** The code of what `run` throws, or "none". */
+function codeOfThrow(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    return isWebhookError(error) ? error.code : `foreign: ${String(error)}`;
+  }
+  return "none";
+}
+
 const percent = (bytes: Buffer): string => [...bytes].map((byte) => `%${byte.toString(16).padStart(2, "0")}`).join("");
 
 describe("charset decoding (fuzzed)", () => {
@@ -43,7 +53,8 @@ describe("charset decoding (fuzzed)", () => {
       check(
         fc.asyncProperty(spelled, fc.boolean(), async ({ family, label, text }, quoted) => {
           const { encode } = codecFor(family);
-          expect(decodeText(encode(text), label)).toBe(text);
+          // keepBOM: a body's leading BOM is dropped on purpose (the next property), a field's is text.
+          expect(decodeText(encode(text), label, { keepBOM: true })).toBe(text);
           expect(parseJson(encode(JSON.stringify({ k: text, [`${text}!`]: [text] })), label)).toEqual({ k: text, [`${text}!`]: [text] });
           expect(parseUrlencodedEntries(Buffer.from(`${percent(encode(text))}=${percent(encode(text))}&${percent(encode("k"))}`), { charset: label, maxFields: 10 })).toEqual([
             [text, text],
@@ -115,8 +126,8 @@ describe("charset decoding (fuzzed)", () => {
         fc.asyncProperty(fc.stringMatching(/^x-[a-z]{1,10}$/), async (label) => {
           const body = multipartBody([{ name: "k", value: Buffer.from("v") }], "b1");
           await expect(parseMultipart(body, { "content-type": multipartType("b1", label) }, { maxFileSize: 10, maxFiles: 1, maxFields: 2, maxFieldSize: 10 }, label)).rejects.toMatchObject({ code: "unsupported_charset", status: 415 });
-          expect(() => parseJson(Buffer.from("{}"), label)).toThrow(expect.objectContaining({ code: "unsupported_charset" }));
-          expect(() => parseUrlencodedEntries(Buffer.from("a=b"), { charset: label, maxFields: 10 })).toThrow(expect.objectContaining({ code: "unsupported_charset" }));
+          expect(codeOfThrow(() => parseJson(Buffer.from("{}"), label))).toBe("unsupported_charset");
+          expect(codeOfThrow(() => parseUrlencodedEntries(Buffer.from("a=b"), { charset: label, maxFields: 10 }))).toBe("unsupported_charset");
         }),
         100,
       ),
@@ -134,7 +145,7 @@ describe("charset decoding (fuzzed)", () => {
           util.TextDecoder = new Proxy(Original, {
             construct(target, args: ConstructorParameters<typeof TextDecoder>) {
               constructed++;
-              return Reflect.construct(target, args) as object;
+              return Reflect.construct(target, args);
             },
           });
           try {

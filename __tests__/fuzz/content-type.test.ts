@@ -5,11 +5,11 @@ import { check, PROPERTY_TIMEOUT_MS } from "./fuzz-settings.js";
 import { assertNoPrototypePollution } from "./invariants.js";
 
 const TCHAR = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-const token = fc.string({ unit: fc.constantFrom(...TCHAR), minLength: 1, maxLength: 12 });
+const token = fc.string({ unit: fc.constantFrom(...Array.from(TCHAR)), minLength: 1, maxLength: 12 });
 /** Parameter names: tokens, and names an object already has (`constructor`, `__proto__`, `toString`). */
 const paramName = fc.oneof({ weight: 5, arbitrary: token }, { weight: 1, arbitrary: fc.constantFrom("constructor", "__proto__", "toString", "valueOf", "charset", "boundary") });
 /** Any text a quoted-string may carry, `;`, `=`, `"` and `\` included. */
-const quotedText = fc.string({ unit: fc.constantFrom(..."ab ;=,\"\\\t/:()<>@?[]{}é"), maxLength: 12 });
+const quotedText = fc.string({ unit: fc.constantFrom(...Array.from("ab ;=,\"\\\t/:()<>@?[]{}é")), maxLength: 12 });
 
 /** RFC 9110 quoted-string: quotes and backslashes escaped. */
 function quote(text: string): string {

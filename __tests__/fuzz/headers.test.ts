@@ -29,7 +29,8 @@ function expected(entries: readonly (readonly [string, unknown])[], name: string
     }
   }
   if (value === undefined) return undefined;
-  return Array.isArray(value) ? value.join(", ") : String(value);
+  if (Array.isArray(value)) return value.join(", ");
+  return typeof value === "number" ? String(value) : typeof value === "string" ? value : "not a header value";
 }
 
 describe("header lookup (fuzzed)", () => {

@@ -39,17 +39,21 @@ const parsedApp = express();
 parsedApp.use(express.json({ limit: "1mb", strict: false }));
 const mountedParsed = mountAll(parsedApp, FUZZ_LIMIT);
 
+function listen(app: express.Express): Promise<Server> {
+  return new Promise((resolve) => {
+    const server = app.listen(0, "127.0.0.1", () => {
+      resolve(server);
+    });
+  });
+}
+
 let plain: Server;
 let parsed: Server;
 let port = 0;
 
 beforeAll(async () => {
-  plain = await new Promise<Server>((resolve) => {
-    const server = plainApp.listen(0, "127.0.0.1", () => resolve(server));
-  });
-  parsed = await new Promise<Server>((resolve) => {
-    const server = parsedApp.listen(0, "127.0.0.1", () => resolve(server));
-  });
+  plain = await listen(plainApp);
+  parsed = await listen(parsedApp);
   const address = plain.address();
   port = typeof address === "object" && address !== null ? address.port : 0;
 });
@@ -199,7 +203,7 @@ describe("over HTTP, through Express (fuzzed)", () => {
             await watch.assertQuiet();
             const effective = effectiveValue(placement, values);
             const authentic = effective !== undefined && mount.secrets.includes(effective);
-            checkAnswer({ status: response.status, headers: response.headers as Record<string, string>, body: response.text }, mount);
+            checkAnswer({ status: response.status, headers: response.headers, body: response.text }, mount);
             if (!authentic) {
               expect(response.status).toBe(401);
               expect(mount.record.events).toHaveLength(0);

@@ -1,3 +1,5 @@
+import { valuesOf } from "./walk.js";
+
 /** A small deterministic PRNG (mulberry32): a mutation is reproducible from its seed. */
 function random(seed: number): () => number {
   let state = seed >>> 0;
@@ -20,7 +22,7 @@ function containers(root: unknown): Container[] {
     const value = pending.pop();
     if (typeof value !== "object" || value === null) continue;
     found.push(value as Container);
-    pending.push(...Object.values(value));
+    for (const item of valuesOf(value)) pending.push(item);
   }
   return found;
 }
@@ -59,7 +61,7 @@ export function mutationOf(value: unknown, seed: number): unknown {
     switch (Math.floor(next() * 4)) {
       case 0:
         if (Array.isArray(target)) target.splice(Number(key), 1);
-        else delete record[key];
+        else Reflect.deleteProperty(record, key);
         break;
       case 1:
         record[key] = structuredClone(pick(REPLACEMENTS, next));
@@ -68,7 +70,10 @@ export function mutationOf(value: unknown, seed: number): unknown {
         record[key] = retyped(record[key]);
         break;
       default:
-        Object.defineProperty(target, pick(["__proto__", "constructor", "prototype"], next), { value: { polluted: true }, enumerable: true, configurable: true, writable: true });
+        // On objects only: an array's own "constructor" would break the next splice() here, not the receiver.
+        if (!Array.isArray(target)) {
+          Object.defineProperty(target, pick(["__proto__", "constructor", "prototype"], next), { value: { polluted: true }, enumerable: true, configurable: true, writable: true });
+        }
     }
   }
   return copy;

@@ -8,7 +8,9 @@ import { PROVIDERS, recorder, type ProviderCase } from "./providers.js";
 import { settleOrHang } from "./settle-or-hang.js";
 
 const watch = watchProcess();
-afterAll(() => watch.dispose());
+afterAll(() => {
+  watch.dispose();
+});
 
 /** Whether one sent credential equals a configured secret, the way each location is documented to be read. */
 function isRight(provider: ProviderCase, secrets: readonly string[], { form, value }: FuzzRequest["credentials"][number]): boolean {

@@ -36,13 +36,17 @@ export function rawExchange(port: number, chunks: readonly Buffer[], timeoutMs =
       socket.destroy();
       resolve(answer);
     };
-    const timer = setTimeout(() => finish(undefined), timeoutMs);
+    const timer = setTimeout(() => {
+      finish(undefined);
+    }, timeoutMs);
     socket.on("data", (chunk: Buffer) => {
       received.push(chunk);
       const parsed = parseResponse(Buffer.concat(received));
       if (parsed !== "incomplete") finish(parsed);
     });
-    socket.on("error", () => finish(undefined));
+    socket.on("error", () => {
+      finish(undefined);
+    });
     socket.on("close", () => {
       const parsed = parseResponse(Buffer.concat(received));
       finish(parsed === "incomplete" ? undefined : parsed);

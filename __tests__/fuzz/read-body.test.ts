@@ -7,7 +7,9 @@ import { watchProcess } from "./invariants.js";
 import { codeOf, settleOrHang } from "./settle-or-hang.js";
 
 const watch = watchProcess();
-afterAll(() => watch.dispose());
+afterAll(() => {
+  watch.dispose();
+});
 
 /** Whether a Content-Length alone proves the body too large (what readBody may refuse early on). */
 function declaredOver(declared: string | undefined, limit: number): boolean {
@@ -88,6 +90,29 @@ describe("readBody (fuzzed)", () => {
           },
         ),
         300,
+      ),
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  test(
+    "a body that stalls (slow drip) is request_timeout once the time runs out, or 413 if already over",
+    () =>
+      check(
+        fc.asyncProperty(chunkedBytes(1024), fc.nat({ max: 2000 }), fc.integer({ min: 1, max: 30 }), async ({ bytes, chunks }, limit, timeoutMs) => {
+          let index = 0;
+          // Yields its chunks, then nothing more, never ending: a client dripping a body it never finishes.
+          const stream = new Readable({
+            read() {
+              while (index < chunks.length && chunks[index]!.length === 0) index++;
+              if (index < chunks.length) this.push(chunks[index++]!);
+            },
+          });
+          const outcome = await settleOrHang(readBody(stream, { limit, timeoutMs }), 1000);
+          expect(codeOf(outcome)).toBe(bytes.length > limit ? "body_too_large" : "request_timeout");
+          stream.destroy();
+          await watch.assertQuiet();
+        }),
+        100,
       ),
     PROPERTY_TIMEOUT_MS,
   );

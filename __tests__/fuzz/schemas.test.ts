@@ -6,7 +6,9 @@ import { mutationOf, withExtraFields } from "./json-mutations.js";
 import { PROVIDERS, recorder, type ProviderCase } from "./providers.js";
 
 const watch = watchProcess();
-afterAll(() => watch.dispose());
+afterAll(() => {
+  watch.dispose();
+});
 
 const SECRET = "fuzz-schemas-secret";
 
@@ -18,7 +20,7 @@ function harness(provider: ProviderCase) {
   const credential = provider.credentialForms[0]!(SECRET);
   return {
     record,
-    async send(request: Omit<WebhookRequest, "method">) {
+    send: async (request: Omit<WebhookRequest, "method">) => {
       record.reset();
       const answer = await receiver.receive({ method: "POST", ...request, headers: { ...request.headers, ...credential.headers }, query: credential.query });
       const body = assertDocumentedAnswer(answer);
@@ -59,6 +61,7 @@ function expectedAnswer(provider: ProviderCase, text: string): { status: number;
  * result carries it in), anything else as the text it came from.
  */
 function preParsed(value: unknown): WebhookRequest["body"] {
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-return -- null on purpose, where the type has no room for it.
   if (value === null) return JSON.parse("null");
   return typeof value === "object" ? value : JSON.stringify(value ?? null);
 }

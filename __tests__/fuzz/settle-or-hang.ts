@@ -7,7 +7,9 @@ export type Outcome<T> = { kind: "resolved"; value: T } | { kind: "rejected"; er
 export async function settleOrHang<T>(promise: Promise<T>, ms = 5000): Promise<Outcome<T>> {
   let timer: NodeJS.Timeout | undefined;
   const hung = new Promise<Outcome<T>>((resolve) => {
-    timer = setTimeout(() => resolve({ kind: "hung" }), ms);
+    timer = setTimeout(() => {
+      resolve({ kind: "hung" });
+    }, ms);
   });
   const settled = promise.then(
     (value): Outcome<T> => ({ kind: "resolved", value }),

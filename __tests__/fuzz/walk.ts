@@ -2,6 +2,11 @@ import { UNSAFE_KEYS } from "./arbitraries.js";
 
 const UNSAFE: ReadonlySet<string> = new Set(UNSAFE_KEYS);
 
+/** The values of an object's (or array's) own enumerable keys. */
+export function valuesOf(value: object): unknown[] {
+  return Object.values(value as Record<string, unknown>);
+}
+
 /**
  * The path to the first own `__proto__`/`constructor`/`prototype` key at any depth, or
  * undefined. Iterative, so it also checks trees deeper than the call stack.
@@ -29,7 +34,7 @@ export function nestingDepth(root: unknown): number {
     const [value, depth] = stack.pop()!;
     if (typeof value !== "object" || value === null || Buffer.isBuffer(value)) continue;
     deepest = Math.max(deepest, depth + 1);
-    for (const item of Object.values(value)) stack.push([item, depth + 1]);
+    for (const item of valuesOf(value)) stack.push([item, depth + 1]);
   }
   return deepest;
 }
@@ -40,9 +45,9 @@ export function hasOrdinaryPrototypes(root: unknown): boolean {
   while (stack.length > 0) {
     const value = stack.pop();
     if (typeof value !== "object" || value === null || Buffer.isBuffer(value)) continue;
-    const prototype = Object.getPrototypeOf(value);
+    const prototype: unknown = Object.getPrototypeOf(value);
     if (prototype !== Object.prototype && prototype !== Array.prototype) return false;
-    stack.push(...Object.values(value));
+    for (const item of valuesOf(value)) stack.push(item);
   }
   return true;
 }

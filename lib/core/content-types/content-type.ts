@@ -18,7 +18,7 @@ function readQuoted(header: string, start: number): { value: string; end: number
   let i = start;
   while (i < header.length && header[i] !== '"') {
     if (header[i] === "\\" && i + 1 < header.length) i++;
-    value += header[i];
+    value += header.charAt(i);
     i++;
   }
   return { value, end: i };

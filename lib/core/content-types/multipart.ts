@@ -39,7 +39,8 @@ interface TextDecoding {
 
 function decodingIn(encoding: string): TextDecoding {
   if (BUSBOY_CHARSETS.has(encoding)) return { busboyCharset: encoding, decode: (text) => text };
-  return { busboyCharset: "latin1", decode: (text) => decodeText(Buffer.from(text, "latin1"), encoding) };
+  // As busboy does for the charsets it decodes, a leading U+FEFF stays part of the value.
+  return { busboyCharset: "latin1", decode: (text) => decodeText(Buffer.from(text, "latin1"), encoding, { keepBOM: true }) };
 }
 
 /**
@@ -75,12 +76,14 @@ export function parseMultipartEntries(
           files: limits.maxFiles,
           fields: limits.maxFields,
           fieldSize: limits.maxFieldSize + 1,
-          parts: limits.maxFiles + limits.maxFields,
+          // 'partsLimit' fires on reaching the count, not on passing it: +1 here too.
+          parts: limits.maxFiles + limits.maxFields + 1,
         },
       });
     } catch (cause) {
-      // busboy throws synchronously for a missing or malformed boundary.
-      return reject(isWebhookError(cause) ? cause : new WebhookError("malformed_body", "The multipart body has no valid boundary.", { cause }));
+      // An unknown charset (415), or busboy throwing synchronously for a missing or malformed boundary.
+      reject(isWebhookError(cause) ? cause : new WebhookError("malformed_body", "The multipart body has no valid boundary.", { cause }));
+      return;
     }
 
     const entries: [string, unknown][] = [];
@@ -103,24 +106,29 @@ export function parseMultipartEntries(
       }
     };
 
-    // busboy gives no name for a part without one (or with name=""): keep its data under "".
-    parser.on("field", (rawName = "", rawValue, info) => {
+    // busboy gives no name for a part without one (or with name=""): its data is kept under "".
+    parser.on("field", (rawName: string | undefined, rawValue: string | undefined, info) => {
       if (info.valueTruncated) return tooLarge(`a field over ${limits.maxFieldSize} bytes`);
       // A part naming a charset busboy cannot decode comes back without a value.
-      if (typeof rawValue !== "string") return fail(new WebhookError("unsupported_charset", "A multipart field has a charset that is not supported."));
-      const name = text(rawName, decoding.names);
+      if (typeof rawValue !== "string") {
+        fail(new WebhookError("unsupported_charset", "A multipart field has a charset that is not supported."));
+        return;
+      }
+      const name = text(rawName ?? "", decoding.names);
       const value = name === undefined ? undefined : text(rawValue, decoding.values);
       if (name !== undefined && value !== undefined) entries.push([name, value]);
     });
-    parser.on("file", (rawName = "", stream, info) => {
+    parser.on("file", (rawName: string | undefined, stream, info) => {
       const chunks: Buffer[] = [];
       // Its place is taken now: later fields may be parsed before the file's data ends.
-      const entry: [string, unknown] = [text(rawName, decoding.names) ?? "", undefined];
+      const entry: [string, unknown] = [text(rawName ?? "", decoding.names) ?? "", undefined];
       entries.push(entry);
       const filename = text(info.filename ?? "", decoding.names) ?? "";
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
       // A body cut short inside a file fails the file's stream too: unheard, that error would crash the process.
-      stream.on("error", (cause) => fail(new WebhookError("malformed_body", "The multipart body is malformed.", { cause })));
+      stream.on("error", (cause) => {
+        fail(new WebhookError("malformed_body", "The multipart body is malformed.", { cause }));
+      });
       stream.on("limit", () => tooLarge(`a file over ${limits.maxFileSize} bytes`));
       stream.on("end", () => {
         entry[1] = { filename, mimeType: info.mimeType, encoding: info.encoding, data: Buffer.concat(chunks) };

@@ -55,7 +55,7 @@ export function parseRawBody(
  * Takes a body another middleware already parsed (a global `express.json()` or
  * `express.urlencoded()`), bringing it to the shape our own parsers give.
  */
-export function adoptParsedBody(body: object, format: BodyFormat): unknown {
+export function adoptParsedBody(body: unknown, format: BodyFormat): unknown {
   // `null` (express.json({ strict: false }) of "null") or a primitive is no form: the envelope check refuses it.
   if (typeof body !== "object" || body === null) return body;
   if (format === "json") {

@@ -23,7 +23,7 @@ export function stripUnsafeKeys(value: unknown): void {
       continue;
     }
     for (const key of Object.keys(item)) {
-      if (isUnsafeKey(key)) delete (item as Record<string, unknown>)[key];
+      if (isUnsafeKey(key)) Reflect.deleteProperty(item, key);
       else pending.push((item as Record<string, unknown>)[key]);
     }
   }

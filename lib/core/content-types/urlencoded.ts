@@ -46,7 +46,8 @@ export function parseUrlencodedEntries(bytes: Uint8Array, { charset, maxFields }
     const eq = pair.indexOf("=");
     const rawKey = eq === -1 ? pair : pair.slice(0, eq);
     const rawValue = eq === -1 ? "" : pair.slice(eq + 1);
-    entries.push([decodeText(percentDecode(rawKey), charset), decodeText(percentDecode(rawValue), charset)]);
+    // Per field, a leading U+FEFF is text, not a BOM.
+    entries.push([decodeText(percentDecode(rawKey), charset, { keepBOM: true }), decodeText(percentDecode(rawValue), charset, { keepBOM: true })]);
   }
   return entries;
 }
