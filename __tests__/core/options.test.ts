@@ -1,5 +1,6 @@
 import { DEFAULT_LIMIT, resolveGenericAuthOptions, resolveHeaderSecretOptions, type HeaderSecretOptions } from "../../lib/core/options.js";
 import { createMisskeyReceiver } from "../../lib/providers/misskey/index.js";
+import { createPokepayReceiver } from "../../lib/providers/pokepay/index.js";
 import { MemoryStore } from "../../lib/stores/memory.js";
 import type { DedupeStore } from "../../lib/stores/types.js";
 import { misskeyDelivery } from "../../lib/testing/samples/misskey.js";
@@ -178,4 +179,8 @@ describe("options take effect", () => {
     expect(listener).toHaveBeenCalledTimes(1);
     expect(store.size).toBe(1);
   });
+});
+
+test("a Basic username containing ':' is refused at construction (it could never match)", () => {
+  expect(() => createPokepayReceiver({ auth: { basic: { username: "a:b", password: "p" } } })).toThrow(/cannot contain ':'/);
 });

@@ -57,7 +57,7 @@ export const genericAuthSchema = z.strictObject({
     .strictObject({
       token: secretList.optional(),
       basic: z
-        .union([z.strictObject({ username: z.string().min(1), password: z.string().min(1) }), z.custom<SecretResolver<BasicCredentials>>((v) => typeof v === "function")])
+        .union([z.strictObject({ username: z.string().min(1).refine((name) => !name.includes(":"), "A Basic username cannot contain ':'"), password: z.string().min(1) }), z.custom<SecretResolver<BasicCredentials>>((v) => typeof v === "function")])
         .optional(),
       allowIps: z.array(z.string()).min(1).optional(),
       verify: fn.optional(),

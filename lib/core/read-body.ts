@@ -40,6 +40,8 @@ export function readBody(stream: Readable, { limit, declaredLength, timeoutMs }:
     };
     const fail = (error: WebhookError): void => {
       cleanup();
+      // A stream we gave up on may still error later; unheard, that would crash the process.
+      stream.on("error", ignore);
       stream.pause();
       reject(error);
     };
@@ -73,6 +75,8 @@ export function readBody(stream: Readable, { limit, declaredLength, timeoutMs }:
     stream.resume();
   });
 }
+
+function ignore(): void {}
 
 function aborted(): WebhookError {
   return new WebhookError("request_aborted", "The client aborted the request.");

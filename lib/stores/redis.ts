@@ -99,7 +99,9 @@ export function boundedRedisClient(redis: RedisClient, timeoutMs: number = DEFAU
 export function settleLater<T>(write: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   if (!Number.isFinite(timeoutMs)) return write;
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} not confirmed by Redis within ${timeoutMs} ms; it is sent when the connection is back.`)), timeoutMs);
+    const timer = setTimeout(() => {
+      reject(new Error(`${what} not confirmed by Redis within ${timeoutMs} ms; it is sent when the connection is back.`));
+    }, timeoutMs);
     write.then(
       (value) => {
         clearTimeout(timer);
@@ -107,7 +109,7 @@ export function settleLater<T>(write: Promise<T>, timeoutMs: number, what: strin
       },
       (error: unknown) => {
         clearTimeout(timer);
-        reject(error);
+        reject(asError(error));
       },
     );
   });
@@ -122,31 +124,49 @@ function callWithin(redis: RedisClient, timeoutMs: number, command: string, args
   return new Promise((resolve, reject) => {
     let settled = false;
     let cancelWait: (() => void) | undefined;
-    const timer = Number.isFinite(timeoutMs)
-      ? setTimeout(() => {
-          cancelWait?.();
-          const { status } = redis;
-          const why = status === undefined || status === "ready" ? "no reply from Redis" : `no connection to Redis (${status})`;
-          finish(() => reject(new Error(`${command} failed: ${why} within ${timeoutMs} ms.`)));
-        }, timeoutMs)
-      : undefined;
-    const finish = (settle: () => void): void => {
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (outcome: { reply: unknown } | { error: Error }): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      settle();
+      if ("error" in outcome) reject(outcome.error);
+      else resolve(outcome.reply);
     };
     const send = (): void => {
       cancelWait = undefined;
       if (settled) return;
-      redis.call(command, ...args).then(
-        (reply) => finish(() => resolve(reply)),
-        (error: unknown) => finish(() => reject(error)),
+      let reply: Promise<unknown>;
+      try {
+        reply = redis.call(command, ...args);
+      } catch (error) {
+        // Sent from the client's "ready" event, a throw must not reach its emitter.
+        finish({ error: asError(error) });
+        return;
+      }
+      reply.then(
+        (value) => {
+          finish({ reply: value });
+        },
+        (error: unknown) => {
+          finish({ error: asError(error) });
+        },
       );
     };
+    if (Number.isFinite(timeoutMs)) {
+      timer = setTimeout(() => {
+        cancelWait?.();
+        const { status } = redis;
+        const why = status === undefined || status === "ready" ? "no reply from Redis" : `no connection to Redis (${status})`;
+        finish({ error: new Error(`${command} failed: ${why} within ${timeoutMs} ms.`) });
+      }, timeoutMs);
+    }
     if (waitsForConnection(redis)) cancelWait = whenReady(redis, send);
     else send();
   });
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 /**
@@ -176,5 +196,7 @@ function whenReady(redis: RedisClient & Required<Pick<RedisClient, "once">>, cal
   }
   const set = callbacks;
   set.add(callback);
-  return () => void set.delete(callback);
+  return () => {
+    set.delete(callback);
+  };
 }

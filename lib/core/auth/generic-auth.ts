@@ -50,7 +50,8 @@ function credentialsFrom(request: Parameters<Authenticator["beforeBody"]>[0]): {
   if (authorization) {
     const space = authorization.indexOf(" ");
     const scheme = space === -1 ? "" : authorization.slice(0, space).toLowerCase();
-    const value = authorization.slice(space + 1).trim();
+    // Only spaces and tabs around the credential (RFC 9110), not every Unicode space.
+    const value = authorization.slice(space + 1).replace(/^[ \t]+|[ \t]+$/g, "");
     if (scheme === "bearer") found.token = value;
     else if (scheme === "basic") found.basic = value;
   }

@@ -3,8 +3,10 @@ import { createHash, timingSafeEqual } from "node:crypto";
 /** A configured secret, kept only as its digest. */
 export type SecretDigest = Buffer;
 
+// UTF-16 code units, not UTF-8: UTF-8 turns every lone surrogate into U+FFFD, which
+// would make "\uD800" and "\uD801" the same secret.
 function digest(value: string): Buffer {
-  return createHash("sha256").update(value, "utf8").digest();
+  return createHash("sha256").update(value, "utf16le").digest();
 }
 
 export function digestSecrets(secrets: string | readonly string[]): SecretDigest[] {
