@@ -27,14 +27,14 @@ export async function rawBodyOf(request: WebhookRequest, limit: number, timeoutM
   return raw;
 }
 
-/** Parses the body in its format; a pre-parsed object is adopted as it is. */
-export async function parseBody(
+/** Parses the body in its format (a promise for multipart only); a pre-parsed object is adopted as it is. */
+export function parseBody(
   request: WebhookRequest,
   raw: Buffer | undefined,
   format: BodyFormat,
   contentType: ContentType,
   parsing: BodyParsing,
-): Promise<unknown> {
+): unknown {
   if (raw === undefined) return adoptParsedBody(request.body, format);
   if (raw.length === 0) throw new WebhookError("malformed_body", "The request body is empty.");
   // A string body was decoded by whoever read it; we re-encoded it as UTF-8 above.

@@ -189,7 +189,7 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
     if (format === undefined) throw unsupportedType(contentType);
 
     const raw = await rawBodyOf(request, limit, this.#options.bodyTimeoutMs);
-    await authenticator.afterBody?.({
+    if (authenticator.afterBody) await authenticator.afterBody({
       method: request.method,
       headers: request.headers,
       query: request.query ?? {},
@@ -197,7 +197,9 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
       rawBody: raw,
     });
 
-    const parsed = await parseBody(request, raw, format, contentType, this.#parsing);
+    let parsed = parseBody(request, raw, format, contentType, this.#parsing);
+    // JSON and forms parse synchronously: only multipart needs the await.
+    if (parsed instanceof Promise) parsed = await parsed;
     const payload = this.#protocol.normalize ? this.#protocol.normalize(parsed, format) : parsed;
     const event = toEvent(this.#protocol, request, payload);
     if (isWebhookError(event)) {
