@@ -1,8 +1,5 @@
 const transform = {
-  "^.+\\.ts$": [
-    "@swc/jest",
-    { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } },
-  ],
+  "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } }],
 };
 // Sources import "./x.js" (Node ESM style); point Jest at the .ts file.
 const moduleNameMapper = { "^(\\.{1,2}/.*)\\.js$": "$1" };

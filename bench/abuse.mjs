@@ -51,7 +51,12 @@ function rssSampler(server) {
 
 /** A valid Misskey delivery every 100 ms, one at a time: is the server still serving? */
 function canary(port) {
-  const request = withFreshIds({ method: "POST", path: "/hooks/misskey", headers: misskeyHeaders(SECRET), body: misskeyNoteJson(testing.misskeyPayload, 1024).body });
+  const request = withFreshIds({
+    method: "POST",
+    path: "/hooks/misskey",
+    headers: misskeyHeaders(SECRET),
+    body: misskeyNoteJson(testing.misskeyPayload, 1024).body,
+  });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   let running = true;
   let stats;
@@ -64,7 +69,15 @@ function canary(port) {
       const built = request.setupRequest({ ...request });
       const started = Date.now();
       const req = http.request(
-        { host: "127.0.0.1", port, method: "POST", path: built.path, agent, headers: { ...built.headers, "content-length": built.body.length }, timeout: 5000 },
+        {
+          host: "127.0.0.1",
+          port,
+          method: "POST",
+          path: built.path,
+          agent,
+          headers: { ...built.headers, "content-length": built.body.length },
+          timeout: 5000,
+        },
         (res) => {
           res.resume();
           res.on("end", () => {
@@ -119,8 +132,19 @@ function formBodies(okskyDelivery) {
   const { headers } = okskyDelivery("Message.create", { secret: SECRET, contentType: "multipart/form-data" });
   const fields = Array.from({ length: 5000 }, (_, i) => [`object[tags][${i}]`, "x"]);
   const manyFields = encodeMultipartBody([["action", "create"], ["object_name", "Message"], ...fields]);
-  const files = Array.from({ length: 5000 }, (_, i) => ({ name: `file${i}`, filename: `f${i}.txt`, type: "text/plain", data: Buffer.from("x") }));
-  const manyFiles = encodeMultipartBody([["action", "create"], ["object_name", "Message"]], files);
+  const files = Array.from({ length: 5000 }, (_, i) => ({
+    name: `file${i}`,
+    filename: `f${i}.txt`,
+    type: "text/plain",
+    data: Buffer.from("x"),
+  }));
+  const manyFiles = encodeMultipartBody(
+    [
+      ["action", "create"],
+      ["object_name", "Message"],
+    ],
+    files,
+  );
   const urlencoded = Buffer.from("action=create&object_name=Message&" + Array.from({ length: 50_000 }, (_, i) => `f${i}=1`).join("&"));
   return [
     { name: "multipart, 5,000 fields", headers: { ...headers, "content-type": manyFields.contentType }, body: manyFields.body },
@@ -144,7 +168,9 @@ export async function runAbuse() {
   pinSelf();
   const host = machine();
   console.log(`\n# Abuse — ${new Date().toISOString()}`);
-  console.log(`${host.cpu}, ${host.cpus} CPUs, Node ${host.node}; server ${pinning ? `pinned to CPU ${pinning.server}` : "not pinned"}; load average ${host.loadAverage}\n`);
+  console.log(
+    `${host.cpu}, ${host.cpus} CPUs, Node ${host.node}; server ${pinning ? `pinned to CPU ${pinning.server}` : "not pinned"}; load average ${host.loadAverage}\n`,
+  );
 
   const server = await startServer("abuse", { secret: SECRET });
   const rss = rssSampler(server);
@@ -159,13 +185,18 @@ export async function runAbuse() {
       bird.reset();
       const started = Date.now();
       const results = await Promise.all(
-        Array.from({ length: settings.connections }, () => rawPost({ port: server.port, path: "/hooks/misskey", headers, body, deadlineMs: 60_000 })),
+        Array.from({ length: settings.connections }, () =>
+          rawPost({ port: server.port, path: "/hooks/misskey", headers, body, deadlineMs: 60_000 }),
+        ),
       );
       const counts = tally(results);
       const ok = results.filter((r) => expected.includes(r.status)).length;
       const slowest = Math.max(...results.map((r) => r.answeredAfterMs ?? NaN).filter(Number.isFinite));
       rows.push(row(name, settings.connections, counts, ok, rss.peak(), bird.report(), Date.now() - started, slowest));
-      if (ok < settings.connections) findings.push(`${name}: ${settings.connections - ok} of ${settings.connections} not answered ${expected.join("/")}: ${JSON.stringify(counts)}`);
+      if (ok < settings.connections)
+        findings.push(
+          `${name}: ${settings.connections - ok} of ${settings.connections} not answered ${expected.join("/")}: ${JSON.stringify(counts)}`,
+        );
     };
 
     const mb = `${settings.megabytes} MB`;
@@ -179,11 +210,27 @@ export async function runAbuse() {
     const dripStarted = Date.now();
     const drips = await Promise.all(
       Array.from({ length: settings.dripConnections }, () =>
-        rawPost({ port: server.port, path: "/hooks/misskey", headers: misskeyHeaders(SECRET), body: { bytes: 4096, dripEveryMs: 500 }, deadlineMs: settings.dripSeconds * 1000 }),
+        rawPost({
+          port: server.port,
+          path: "/hooks/misskey",
+          headers: misskeyHeaders(SECRET),
+          body: { bytes: 4096, dripEveryMs: 500 },
+          deadlineMs: settings.dripSeconds * 1000,
+        }),
       ),
     );
     const dripOk = drips.filter((r) => r.status === 408).length;
-    rows.push(row(`${settings.dripConnections} slow drips (4 KB declared, 1 byte / 500 ms), ${settings.dripSeconds} s`, settings.dripConnections, tally(drips), dripOk, rss.peak(), bird.report(), Date.now() - dripStarted));
+    rows.push(
+      row(
+        `${settings.dripConnections} slow drips (4 KB declared, 1 byte / 500 ms), ${settings.dripSeconds} s`,
+        settings.dripConnections,
+        tally(drips),
+        dripOk,
+        rss.peak(),
+        bird.report(),
+        Date.now() - dripStarted,
+      ),
+    );
     if (dripOk < settings.dripConnections) {
       findings.push(
         `slow drip: ${settings.dripConnections - dripOk} of ${settings.dripConnections} not answered 408 within ${settings.dripSeconds} s (${JSON.stringify(tally(drips))}); ` +
@@ -205,8 +252,19 @@ export async function runAbuse() {
         connections: 50,
       });
       const total = result.expected + result.unexpected;
-      rows.push(row(`${form.name} (${(form.body.length / 1024).toFixed(0)} KB), 50 connections, ${settings.formSeconds} s`, total, result.statuses, result.expected, rss.peak(), bird.report(), Date.now() - started));
-      if (result.unexpected > 0 || result.errors > 0) findings.push(`${form.name}: ${JSON.stringify(result.statuses)}, ${result.errors} socket errors`);
+      rows.push(
+        row(
+          `${form.name} (${(form.body.length / 1024).toFixed(0)} KB), 50 connections, ${settings.formSeconds} s`,
+          total,
+          result.statuses,
+          result.expected,
+          rss.peak(),
+          bird.report(),
+          Date.now() - started,
+        ),
+      );
+      if (result.unexpected > 0 || result.errors > 0)
+        findings.push(`${form.name}: ${JSON.stringify(result.statuses)}, ${result.errors} socket errors`);
     }
   } finally {
     await bird.stop();
@@ -220,8 +278,11 @@ export async function runAbuse() {
         rows,
       ),
     );
-    console.log(`\nserver RSS: ${(idleKb / 1024).toFixed(0)} MB idle at start, ${(end.rssKb / 1024).toFixed(0)} MB at the end, ${(end.hwmKb / 1024).toFixed(0)} MB peak (VmHWM)`);
-    if (counters) console.log(`receiver errors reported: ${JSON.stringify(counters.errorCodes)}; valid deliveries dispatched: ${counters.events}`);
+    console.log(
+      `\nserver RSS: ${(idleKb / 1024).toFixed(0)} MB idle at start, ${(end.rssKb / 1024).toFixed(0)} MB at the end, ${(end.hwmKb / 1024).toFixed(0)} MB peak (VmHWM)`,
+    );
+    if (counters)
+      console.log(`receiver errors reported: ${JSON.stringify(counters.errorCodes)}; valid deliveries dispatched: ${counters.events}`);
     console.log(findings.length === 0 ? "\nevery request answered as expected" : `\n${findings.map((f) => `- ${f}`).join("\n")}`);
   }
   return { rows, findings };
@@ -231,7 +292,9 @@ function row(name, requests, counts, ok, peakKb, bird, tookMs, slowestMs) {
   return [
     name,
     String(requests),
-    Object.entries(counts).map(([status, count]) => `${status}: ${count}`).join(", "),
+    Object.entries(counts)
+      .map(([status, count]) => `${status}: ${count}`)
+      .join(", "),
     `${ok} / ${requests}`,
     (peakKb / 1024).toFixed(0),
     `${bird.ok} / ${bird.sent}`,

@@ -70,7 +70,13 @@ export function analyze(profile) {
     const line = stack.reverse().join(";");
     folded.set(line, (folded.get(line) ?? 0) + us);
   }
-  return { busy, total, functions: [...functions.values()].sort((a, b) => b.us - a.us), packages: [...packages].sort((a, b) => b[1] - a[1]), folded };
+  return {
+    busy,
+    total,
+    functions: [...functions.values()].sort((a, b) => b.us - a.us),
+    packages: [...packages].sort((a, b) => b[1] - a[1]),
+    folded,
+  };
 }
 
 const pct = (us, busy) => `${((100 * us) / busy).toFixed(1)}%`;
@@ -93,7 +99,12 @@ async function profileScenario(scenario) {
 
   console.log(`\n## ${scenario.id}: ${result.rate.toFixed(0)} answers/s under the profiler (${seconds} s)\n`);
   console.log(`profile: ${dir}${file}\n`);
-  console.log(table(["package", "self time (share of busy CPU)"], analysis.packages.slice(0, 12).map(([pkg, us]) => [pkg, pct(us, analysis.busy)])));
+  console.log(
+    table(
+      ["package", "self time (share of busy CPU)"],
+      analysis.packages.slice(0, 12).map(([pkg, us]) => [pkg, pct(us, analysis.busy)]),
+    ),
+  );
   console.log("");
   console.log(
     table(
@@ -103,7 +114,12 @@ async function profileScenario(scenario) {
   );
   const ours = analysis.functions.filter((f) => f.pkg === "express-webhook-receivers");
   console.log("");
-  console.log(table(["our functions (top 15)", "self"], ours.slice(0, 15).map((f) => [`\`${f.name}\``, pct(f.us, analysis.busy)])));
+  console.log(
+    table(
+      ["our functions (top 15)", "self"],
+      ours.slice(0, 15).map((f) => [`\`${f.name}\``, pct(f.us, analysis.busy)]),
+    ),
+  );
   return analysis;
 }
 

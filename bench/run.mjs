@@ -28,18 +28,25 @@ const settings = {
   rounds: Math.round(env("BENCH_ROUNDS", 3)),
   warmup: Number(process.env.BENCH_WARMUP ?? 2),
   connections: Math.round(env("BENCH_CONNECTIONS", 50)),
-  only: (process.env.BENCH_ONLY ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+  only: (process.env.BENCH_ONLY ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean),
 };
 
 /** One request, to check a server answers the scenario's request as expected before loading it. */
 function sendOnce(url, request) {
   const built = request.setupRequest ? request.setupRequest({ ...request, headers: { ...request.headers } }) : request;
   return new Promise((resolve, reject) => {
-    const req = http.request(url + built.path, { method: built.method, headers: { ...built.headers, "content-length": built.body.length } }, (res) => {
-      const chunks = [];
-      res.on("data", (chunk) => chunks.push(chunk));
-      res.on("end", () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString("utf8").slice(0, 300) }));
-    });
+    const req = http.request(
+      url + built.path,
+      { method: built.method, headers: { ...built.headers, "content-length": built.body.length } },
+      (res) => {
+        const chunks = [];
+        res.on("data", (chunk) => chunks.push(chunk));
+        res.on("end", () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString("utf8").slice(0, 300) }));
+      },
+    );
     req.on("error", reject);
     req.end(built.body);
   });
@@ -62,13 +69,17 @@ export async function runThroughput() {
   pinSelf();
   const host = machine();
   console.log(`# Throughput — ${new Date().toISOString()}`);
-  console.log(`${host.cpu}, ${host.cpus} CPUs, ${host.memoryGb} GB, Node ${host.node}, ${host.kernel}; load average at start ${host.loadAverage}`);
+  console.log(
+    `${host.cpu}, ${host.cpus} CPUs, ${host.memoryGb} GB, Node ${host.node}, ${host.kernel}; load average at start ${host.loadAverage}`,
+  );
   console.log(
     pinning
       ? `servers pinned to CPU ${pinning.server}, load generator to CPU ${pinning.client}`
       : "not pinned (needs taskset and 2 CPUs): server and load generator share the CPUs",
   );
-  console.log(`${settings.rounds} rounds × ${settings.seconds} s per scenario, ${settings.connections} connections, warm-up ${settings.warmup} s\n`);
+  console.log(
+    `${settings.rounds} rounds × ${settings.seconds} s per scenario, ${settings.connections} connections, warm-up ${settings.warmup} s\n`,
+  );
 
   let { scenarios, skipped } = await buildScenarios();
   if (settings.only.length > 0) scenarios = scenarios.filter((s) => settings.only.some((part) => s.id.includes(part)));
@@ -82,7 +93,8 @@ export async function runThroughput() {
       const server = await startServer(scenario.kind, scenario.config, scenario.serve ? { serve: scenario.serve } : {});
       servers.set(scenario.id, server);
       const answer = await sendOnce(server.url, scenario.request);
-      if (answer.status !== scenario.expect) broken.push(`${scenario.id}: answered ${answer.status} ${answer.body}, expected ${scenario.expect}`);
+      if (answer.status !== scenario.expect)
+        broken.push(`${scenario.id}: answered ${answer.status} ${answer.body}, expected ${scenario.expect}`);
     }
     if (broken.length > 0) {
       for (const line of broken) console.error(`broken: ${line}`);
@@ -130,7 +142,9 @@ export async function runThroughput() {
     console.log(targetsTable(summary));
     const clientBound = [...summary.values()].filter((row) => row.clientBusy > 0.9);
     if (clientBound.length > 0) {
-      console.log(`\nload generator near 100% of its core for: ${clientBound.map((r) => r.scenario.id).join(", ")} — those rates are a floor.`);
+      console.log(
+        `\nload generator near 100% of its core for: ${clientBound.map((r) => r.scenario.id).join(", ")} — those rates are a floor.`,
+      );
     }
     const notes = [];
     for (const [id, stats] of counters) {
@@ -149,7 +163,14 @@ export async function runThroughput() {
           settings,
           pinning,
           broken,
-          scenarios: [...summary.values()].map(({ scenario, runs, ...rest }) => ({ id: scenario.id, size: scenario.size, ...rest, peakRssKb: peaks.get(scenario.id), counters: counters.get(scenario.id), runs })),
+          scenarios: [...summary.values()].map(({ scenario, runs, ...rest }) => ({
+            id: scenario.id,
+            size: scenario.size,
+            ...rest,
+            peakRssKb: peaks.get(scenario.id),
+            counters: counters.get(scenario.id),
+            runs,
+          })),
         },
         null,
         2,

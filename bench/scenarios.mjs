@@ -2,13 +2,7 @@
 // counts, and which bare-Express run is its ceiling (same body bytes on the wire).
 import { createHmac } from "node:crypto";
 import * as testing from "express-webhook-receivers/testing";
-import {
-  fiveFieldMultipart,
-  misskeyNoteJson,
-  okskyMultipartWithFile,
-  okskySizedDelivery,
-  withFreshIds,
-} from "./support/bodies.mjs";
+import { fiveFieldMultipart, misskeyNoteJson, okskyMultipartWithFile, okskySizedDelivery, withFreshIds } from "./support/bodies.mjs";
 
 export const SECRET = "bench-secret-0123456789abcdef";
 export const PATH = "/hook";
@@ -136,8 +130,18 @@ async function megabyteScenarios(okskyDelivery) {
     },
   ];
   if (okskyDelivery) {
-    const { headers, body: multipart } = okskyMultipartWithFile({ okskyDelivery, toFormFields: testing.toFormFields }, { secret: SECRET, fileSize: MB });
-    list.push({ id: "oksky-multipart-file@1MB", kind: "oksky", request: post(headers, multipart), expect: 200, ceiling, size: multipart.length });
+    const { headers, body: multipart } = okskyMultipartWithFile(
+      { okskyDelivery, toFormFields: testing.toFormFields },
+      { secret: SECRET, fileSize: MB },
+    );
+    list.push({
+      id: "oksky-multipart-file@1MB",
+      kind: "oksky",
+      request: post(headers, multipart),
+      expect: 200,
+      ceiling,
+      size: multipart.length,
+    });
   }
   return list;
 }
@@ -145,7 +149,12 @@ async function megabyteScenarios(okskyDelivery) {
 /** Every scenario, in the order they are run within a round. */
 export async function buildScenarios() {
   const forms = await formScenarios();
-  const all = [...jsonScenarios(KB, "1KB"), ...forms.list, ...jsonScenarios(64 * KB, "64KB"), ...(await megabyteScenarios(forms.okskyDelivery))];
+  const all = [
+    ...jsonScenarios(KB, "1KB"),
+    ...forms.list,
+    ...jsonScenarios(64 * KB, "64KB"),
+    ...(await megabyteScenarios(forms.okskyDelivery)),
+  ];
   for (const scenario of all) scenario.config = { path: PATH, secret: SECRET, header: "x-misskey-hook-secret" };
   return { scenarios: all, skipped: forms.skipped };
 }

@@ -25,7 +25,10 @@ export function createDemoApp({ credentials, log, selfUrl }) {
   if (inbox) observability.observeInbox(inbox);
   app.get("/metrics", observability.serveMetrics);
   for (const [provider, receiver] of Object.entries(receivers)) {
-    app.use(hookPath(provider), trackDeliveries(provider, receiver, (entry) => log.add(entry)));
+    app.use(
+      hookPath(provider),
+      trackDeliveries(provider, receiver, (entry) => log.add(entry)),
+    );
   }
 
   app.get("/events", eventStream(log));

@@ -10,7 +10,9 @@ const USAGE = `Usage: npm run demo:send -- <provider> <event> [options]
 Options:
   --content-type <type>   OK SKY only: ${sampleProviders.oksky.contentTypes.join(", ")}
   --layout <layout>       OK SKY only, by content type:
-${Object.entries(sampleProviders.oksky.layouts).map(([type, layouts]) => `                            ${type}: ${layouts.join(", ")}`).join("\n")}
+${Object.entries(sampleProviders.oksky.layouts)
+  .map(([type, layouts]) => `                            ${type}: ${layouts.join(", ")}`)
+  .join("\n")}
   --bad-secret            send a wrong secret or token (answered 401)
   --malformed             send half a JSON document (answered 400)
   --oversized             send a body over the 1 MiB limit (answered 413)

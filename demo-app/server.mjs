@@ -26,7 +26,9 @@ function urlOf(address) {
 
 function printWelcome() {
   const width = Math.max(...credentialSources.map((source) => source.env.length));
-  console.log(`\nexpress-webhook-receivers demo\n\n  live page   ${baseUrl}/\n  hooks       ${baseUrl}/hooks/<provider>\n  metrics     ${baseUrl}/metrics\n`);
+  console.log(
+    `\nexpress-webhook-receivers demo\n\n  live page   ${baseUrl}/\n  hooks       ${baseUrl}/hooks/<provider>\n  metrics     ${baseUrl}/metrics\n`,
+  );
   console.log("  credentials (set the variable to change; defaults are for local use only):");
   for (const { provider, env, sentAs } of credentialSources) {
     const { value, fromEnv } = credentials[provider];

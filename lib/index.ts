@@ -9,14 +9,27 @@ export type { ReceiverOptions, HeaderSecretOptions, GenericAuthOptions } from ".
 export type { AuthOptions } from "./core/auth/generic-auth.js";
 export type { VerifiableRequest } from "./core/auth/authenticator.js";
 export type { UploadedFile } from "./core/content-types/multipart.js";
-export type { WebhookRequest, WebhookResponse, WebhookEvent, UnknownWebhookEvent, WebhookEventBase, Logger, HeaderMap } from "./core/types.js";
+export type {
+  WebhookRequest,
+  WebhookResponse,
+  WebhookEvent,
+  UnknownWebhookEvent,
+  WebhookEventBase,
+  Logger,
+  HeaderMap,
+} from "./core/types.js";
 export { createExpressRouter, type ExpressWebhookReceiver } from "./adapters/express.js";
 export { MemoryStore, type MemoryStoreOptions } from "./stores/memory.js";
 export type { DedupeStore } from "./stores/types.js";
 export { createOkskyReceiver } from "./providers/oksky/index.js";
 export type { OkskyEvents, OkskyMeta, OkskyReceiver, OkskyReceiverOptions } from "./providers/oksky/index.js";
 export { createKakaoBizmessageReceiver, isKakaoTemplateUpdate } from "./providers/kakao-bizmessage/index.js";
-export type { KakaoBizmessageEvents, KakaoBizmessageMeta, KakaoBizmessageReceiver, KakaoBizmessageReceiverOptions } from "./providers/kakao-bizmessage/index.js";
+export type {
+  KakaoBizmessageEvents,
+  KakaoBizmessageMeta,
+  KakaoBizmessageReceiver,
+  KakaoBizmessageReceiverOptions,
+} from "./providers/kakao-bizmessage/index.js";
 export { createOneInboxReceiver } from "./providers/oneinbox/index.js";
 export type { OneInboxEvents, OneInboxMeta, OneInboxReceiver, OneInboxReceiverOptions } from "./providers/oneinbox/index.js";
 export { createPokepayReceiver } from "./providers/pokepay/index.js";
@@ -24,8 +37,28 @@ export type { PokepayEvents, PokepayMeta, PokepayReceiver, PokepayReceiverOption
 
 export { RedisStore, type RedisStoreOptions } from "./stores/redis.js";
 export { MemoryInbox, SqliteInbox, RedisInbox, listInbox, showInbox, replayInbox, purgeInbox } from "./inbox/index.js";
-export type { InboxStore, InboxRecord, InboxStatus, InboxFilter, PurgeFilter, MemoryInboxOptions, SqliteInboxOptions, RedisInboxOptions, ReplayResult, ReplayTarget } from "./inbox/index.js";
+export type {
+  InboxStore,
+  InboxRecord,
+  InboxStatus,
+  InboxFilter,
+  PurgeFilter,
+  MemoryInboxOptions,
+  SqliteInboxOptions,
+  RedisInboxOptions,
+  ReplayResult,
+  ReplayTarget,
+} from "./inbox/index.js";
 export type { InboxOptions } from "./core/options.js";
-export type { ReceiverHooks, RequestInfo, RejectedInfo, VerifiedInfo, DispatchedInfo, FailedInfo, ResponseInfo, ListenerInfo } from "./core/hooks.js";
+export type {
+  ReceiverHooks,
+  RequestInfo,
+  RejectedInfo,
+  VerifiedInfo,
+  DispatchedInfo,
+  FailedInfo,
+  ResponseInfo,
+  ListenerInfo,
+} from "./core/hooks.js";
 export type { SecretContext, SecretResolver } from "./core/auth/resolve-secret.js";
 export type { Outcome, RouteMeta } from "./core/types.js";

@@ -421,12 +421,16 @@ function report(settings, load, kinds, samples, finish) {
   // A leak is a steady climb; a flat line wobbles around zero with the GC's sawtooth.
   // Growth must be both material (over 1 MB/min: 10 MB in a ten-minute soak) and
   // clearly above the noise (three standard errors), or short runs would cry wolf.
-  const growth = rssFit.slope > 1 && rssFit.slope > 3 * rssFit.error;
-  const verdict = growth
-    ? "GROWTH TREND: RSS still climbing in the second half"
-    : rssFit.slope > 1
-      ? "no significant growth trend (the slope is within the noise of this short a run)"
-      : "no growth trend (second-half RSS slope ≤ 1 MB/min)";
+  // Under two minutes the second half is still the heap's warm-up: no verdict.
+  const judged = settings.minutes >= 2;
+  const growth = judged && rssFit.slope > 1 && rssFit.slope > 3 * rssFit.error;
+  const verdict = !judged
+    ? "too short to judge a trend (needs --minutes 2 or more)"
+    : growth
+      ? "GROWTH TREND: RSS still climbing in the second half"
+      : rssFit.slope > 1
+        ? "no significant growth trend (the slope is within the noise of this short a run)"
+        : "no growth trend (second-half RSS slope ≤ 1 MB/min)";
   console.log(`→ ${verdict}`);
   if (growth) problems.push(`RSS grows ${signed(rssFit.slope)} MB/min in the second half`);
   const eld = finish.eld;

@@ -93,7 +93,10 @@ describe("bodies another middleware already read", () => {
     const d = misskeyDelivery("note", { secret: SECRET });
     expect((await request(app).post("/hooks/misskey").set(d.headers).send(d.body)).status).toBe(200);
     expect(notes).toEqual(["Hello, fediverse!"]);
-    const forged = await request(app).post("/hooks/misskey").set({ ...d.headers, "x-misskey-hook-secret": "x" }).send(d.body);
+    const forged = await request(app)
+      .post("/hooks/misskey")
+      .set({ ...d.headers, "x-misskey-hook-secret": "x" })
+      .send(d.body);
     expect(forged.status).toBe(401);
     const dup = await request(app).post("/hooks/misskey").set(d.headers).send(d.body);
     expect(dup.body).toEqual({ ok: true, duplicate: true });
@@ -128,7 +131,9 @@ describe("bodies another middleware already read", () => {
     const receiver = createMisskeyReceiver({ secret: SECRET, limit: 1000 });
     const listener = jest.fn();
     receiver.on("note", listener);
-    const app = express().use(express.raw({ type: "*/*", limit: "5mb" })).use("/h", receiver.router);
+    const app = express()
+      .use(express.raw({ type: "*/*", limit: "5mb" }))
+      .use("/h", receiver.router);
     const d = misskeyDelivery("note", { secret: SECRET, overrides: { body: { note: { text: "x".repeat(2000) } } } });
     expect((await request(app).post("/h").set(d.headers).send(d.body)).status).toBe(413);
     expect(listener).not.toHaveBeenCalled();
@@ -167,15 +172,25 @@ describe("bodies another middleware already read", () => {
 
 describe("large bodies", () => {
   /** Posts `size` bytes with node:http, declared or chunked; resolves with the answer the client saw. */
-  function postRaw(server: Server, size: number, chunked: boolean, headers: Record<string, string>): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  function postRaw(
+    server: Server,
+    size: number,
+    chunked: boolean,
+    headers: Record<string, string>,
+  ): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
     const { port } = server.address() as AddressInfo;
     return new Promise((resolve, reject) => {
-      const req = httpRequest({ port, method: "POST", path: "/hooks/misskey", headers: { ...headers, ...(chunked ? {} : { "content-length": String(size) }) } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-        res.on("error", reject);
-      });
+      const req = httpRequest(
+        { port, method: "POST", path: "/hooks/misskey", headers: { ...headers, ...(chunked ? {} : { "content-length": String(size) }) } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("end", () => {
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() });
+          });
+          res.on("error", reject);
+        },
+      );
       // The server may close while we are still sending: that is the point, not a failure.
       req.on("error", () => {});
       const chunk = Buffer.alloc(64 * 1024, 0x20);
@@ -191,13 +206,23 @@ describe("large bodies", () => {
     });
   }
 
-  function postBody(server: Server, headers: Record<string, string>, body: string | Buffer, agent: Agent): Promise<{ status: number; headers: IncomingHttpHeaders }> {
+  function postBody(
+    server: Server,
+    headers: Record<string, string>,
+    body: string | Buffer,
+    agent: Agent,
+  ): Promise<{ status: number; headers: IncomingHttpHeaders }> {
     const { port } = server.address() as AddressInfo;
     return new Promise((resolve, reject) => {
-      const req = httpRequest({ port, method: "POST", path: "/hooks/misskey", agent, headers: { ...headers, "content-length": String(Buffer.byteLength(body)) } }, (res) => {
-        res.resume();
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
-      });
+      const req = httpRequest(
+        { port, method: "POST", path: "/hooks/misskey", agent, headers: { ...headers, "content-length": String(Buffer.byteLength(body)) } },
+        (res) => {
+          res.resume();
+          res.on("end", () => {
+            resolve({ status: res.statusCode ?? 0, headers: res.headers });
+          });
+        },
+      );
       req.on("error", reject);
       req.end(body);
     });
@@ -229,10 +254,13 @@ describe("large bodies", () => {
     const res = await withServer(app, async (server) => {
       const { port } = server.address() as AddressInfo;
       return new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
-        const req = httpRequest({ port, method: "POST", path: "/hooks/misskey", headers: { ...d.headers, "content-length": String(17 * MB) } }, (r) => {
-          r.resume();
-          resolve({ status: r.statusCode ?? 0, connection: r.headers.connection });
-        });
+        const req = httpRequest(
+          { port, method: "POST", path: "/hooks/misskey", headers: { ...d.headers, "content-length": String(17 * MB) } },
+          (r) => {
+            r.resume();
+            resolve({ status: r.statusCode ?? 0, connection: r.headers.connection });
+          },
+        );
         req.on("error", reject);
         req.write("{");
       });
@@ -273,7 +301,9 @@ describe("large bodies", () => {
     const receiver = createMisskeyReceiver({ secret: SECRET });
     const listener = jest.fn();
     const reported = deferred<WebhookError>();
-    receiver.on("note", listener).onError((error) => reported.resolve(error));
+    receiver.on("note", listener).onError((error) => {
+      reported.resolve(error);
+    });
     const app = express().use("/hooks/misskey", receiver.router);
     const error = await withServer(app, async (server) => {
       const { port } = server.address() as AddressInfo;

@@ -29,17 +29,24 @@ test("a slow-drip body is answered 408 request_timeout and its connection closed
       (res) => {
         let text = "";
         res.on("data", (chunk: Buffer) => (text += chunk.toString()));
-        res.on("end", () => resolve({ status: res.statusCode!, body: text, connection: res.headers.connection }));
+        res.on("end", () => {
+          resolve({ status: res.statusCode!, body: text, connection: res.headers.connection });
+        });
       },
     );
     req.on("error", reject);
     let sent = 0;
     const drip = setInterval(() => {
-      if (sent >= 5) return clearInterval(drip);
+      if (sent >= 5) {
+        clearInterval(drip);
+        return;
+      }
       req.write(body.subarray(sent, sent + 1));
       sent += 1;
     }, 40);
-    req.on("close", () => clearInterval(drip));
+    req.on("close", () => {
+      clearInterval(drip);
+    });
   });
   expect(answer.status).toBe(408);
   expect(JSON.parse(answer.body)).toMatchObject({ error: "request_timeout" });

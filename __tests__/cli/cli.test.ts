@@ -32,14 +32,20 @@ afterAll(async () => {
 
 let files = 0;
 const backends: [string, () => { store: InboxStore; flags: string[] }][] = [
-  ["SQLite", () => {
-    const path = join(dir, `cli-${++files}.sqlite`);
-    return { store: new SqliteInbox({ path }), flags: ["--sqlite", path] };
-  }],
-  ["Redis", () => {
-    const prefix = `{cli-${++files}}`;
-    return { store: new RedisInbox(redis, { prefix }), flags: ["--redis", server.url, "--prefix", prefix] };
-  }],
+  [
+    "SQLite",
+    () => {
+      const path = join(dir, `cli-${++files}.sqlite`);
+      return { store: new SqliteInbox({ path }), flags: ["--sqlite", path] };
+    },
+  ],
+  [
+    "Redis",
+    () => {
+      const prefix = `{cli-${++files}}`;
+      return { store: new RedisInbox(redis, { prefix }), flags: ["--redis", server.url, "--prefix", prefix] };
+    },
+  ],
 ];
 
 describe.each(backends)("inbox CLI against %s", (_, open) => {
@@ -75,9 +81,9 @@ describe.each(backends)("inbox CLI against %s", (_, open) => {
     const failedOnly = await cli("inbox", "list", ...flags, "--status", "failed", "--json");
     expect(JSON.parse(failedOnly.stdout)).toEqual([failed]);
     const oksky = await cli("inbox", "list", ...flags, "--provider", "oksky", "--json");
-    expect(JSON.parse(oksky.stdout).map((r: InboxRecord) => r.key)).toEqual([failed.key]);
+    expect((JSON.parse(oksky.stdout) as InboxRecord[]).map((r) => r.key)).toEqual([failed.key]);
     const limited = await cli("inbox", "list", ...flags, "--limit", "1", "--json");
-    expect(JSON.parse(limited.stdout).map((r: InboxRecord) => r.key)).toEqual([done.key]);
+    expect((JSON.parse(limited.stdout) as InboxRecord[]).map((r) => r.key)).toEqual([done.key]);
   });
 
   test("show prints one record with its payload; a missing key exits 1", async () => {
@@ -116,7 +122,10 @@ describe.each(backends)("inbox CLI against %s", (_, open) => {
     const yesterday = new Date(now - 3_600_000).toISOString();
     expect((await cli("inbox", "purge", ...flags, "--status", "failed", "--before", yesterday)).stdout).toBe("Purged 1 record.\n");
     expect(await store.get(failed.key)).toBeUndefined();
-    expect(await cli("inbox", "purge", ...flags, "--status", "done", "--before", yesterday, "--json")).toMatchObject({ code: 0, stdout: '{"purged":0}\n' });
+    expect(await cli("inbox", "purge", ...flags, "--status", "done", "--before", yesterday, "--json")).toMatchObject({
+      code: 0,
+      stdout: '{"purged":0}\n',
+    });
     expect((await cli("inbox", "purge", ...flags)).stdout).toBe("Purged 1 record.\n");
     expect(await store.counts()).toEqual({ pending: 1, failed: 0, done: 0 });
   });

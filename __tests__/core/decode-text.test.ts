@@ -1,7 +1,6 @@
 import { errorOf } from "../fixtures/mount.js";
 import { decodeText } from "../../lib/core/content-types/decode-text.js";
 
-
 describe("decodeText", () => {
   test("defaults to UTF-8", () => {
     expect(decodeText(Buffer.from("héllo wörld 👍", "utf8"))).toBe("héllo wörld 👍");

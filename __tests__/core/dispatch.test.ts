@@ -20,6 +20,7 @@ describe("dispatch", () => {
   });
 
   test("a non-Error rejection is kept as it is", async () => {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a non-Error rejection is what is tested
     const error = await dispatch(event, [() => Promise.reject("plain string"), () => {}]).catch((e: unknown) => e);
     expect((error as { errors: unknown[] }).errors).toEqual(["plain string"]);
   });

@@ -140,7 +140,11 @@ test("no hooks compile to nothing", () => {
 test("two retries taken in one poll each get a token of their own", async () => {
   const { calls, hooks } = recorder();
   const inbox = new MemoryInbox();
-  const misskey = createMisskeyReceiver({ secret: "s", hooks, inbox: { store: inbox, pollIntervalMs: 1000, backoffMs: 1, maxBackoffMs: 1 } });
+  const misskey = createMisskeyReceiver({
+    secret: "s",
+    hooks,
+    inbox: { store: inbox, pollIntervalMs: 1000, backoffMs: 1, maxBackoffMs: 1 },
+  });
   const failedOnce = new Set<string>();
   misskey.on("note", (e) => {
     if (!failedOnce.has(e.id!)) {

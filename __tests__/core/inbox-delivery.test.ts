@@ -92,7 +92,10 @@ test("a resend while the first attempt is stored is acknowledged as a duplicate 
   const d = misskeyDelivery("note", { secret });
   const first = receiver.receive(d);
   const [a, b] = await Promise.all([receiver.receive(d), receiver.receive(d)]);
-  expect([bodyOf(a), bodyOf(b)]).toEqual([{ ok: true, duplicate: true }, { ok: true, duplicate: true }]);
+  expect([bodyOf(a), bodyOf(b)]).toEqual([
+    { ok: true, duplicate: true },
+    { ok: true, duplicate: true },
+  ]);
   hold.resolve();
   expect((await first).status).toBe(200);
   expect(calls).toBe(1);
@@ -132,7 +135,16 @@ test("records left by a process that died mid-dispatch are dispatched once their
   const d = misskeyDelivery("note", { secret });
   // What a crashed process leaves: stored, leased, never completed.
   await inbox.add(
-    { key: `misskey:${d.payload.eventId}`, provider: "misskey", name: "note", deliveryId: d.payload.eventId, known: true, payload: d.payload, meta: {}, receivedAt: Date.now() },
+    {
+      key: `misskey:${d.payload.eventId}`,
+      provider: "misskey",
+      name: "note",
+      deliveryId: d.payload.eventId,
+      known: true,
+      payload: d.payload,
+      meta: {},
+      receivedAt: Date.now(),
+    },
     { leaseMs: 30, now: Date.now() },
   );
   const receiver = misskey(inbox);
@@ -148,7 +160,16 @@ test("a worker only takes its own provider's records from a shared inbox", async
   const inbox = new MemoryInbox();
   const d = okskyDelivery("Message.create", { secret });
   await inbox.add(
-    { key: "oksky:~1", provider: "oksky", name: "Message.create", deliveryId: undefined, known: true, payload: d.payload, meta: {}, receivedAt: Date.now() },
+    {
+      key: "oksky:~1",
+      provider: "oksky",
+      name: "Message.create",
+      deliveryId: undefined,
+      known: true,
+      payload: d.payload,
+      meta: {},
+      receivedAt: Date.now(),
+    },
     { leaseMs: 1, now: Date.now() - 10 },
   );
   const receiver = misskey(inbox);
@@ -169,7 +190,9 @@ test("close() waits for listeners under way, then new deliveries get 503 shuttin
   });
   expect((await receiver.receive(misskeyDelivery("note", { secret }))).status).toBe(200);
   const closing = receiver.close({ timeoutMs: 5000 });
-  setTimeout(() => hold.resolve(), 20);
+  setTimeout(() => {
+    hold.resolve();
+  }, 20);
   await closing;
   expect(finished).toBe(true);
   const late = await receiver.receive(misskeyDelivery("note", { secret }));

@@ -4,7 +4,6 @@ import { isWebhookError } from "../../lib/core/errors.js";
 
 const bytes = (text: string): Buffer => Buffer.from(text, "utf8");
 
-
 describe("parseJson", () => {
   test("parses objects, arrays and scalars", () => {
     expect(parseJson(bytes('{"a":{"b":[1,"x",null,true]}}'))).toEqual({ a: { b: [1, "x", null, true] } });

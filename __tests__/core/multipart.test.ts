@@ -1,4 +1,10 @@
-import { isUploadedFile, parseMultipart, parseMultipartEntries, type MultipartLimits, type UploadedFile } from "../../lib/core/content-types/multipart.js";
+import {
+  isUploadedFile,
+  parseMultipart,
+  parseMultipartEntries,
+  type MultipartLimits,
+  type UploadedFile,
+} from "../../lib/core/content-types/multipart.js";
 import { encodeMultipart } from "../../lib/testing/encode.js";
 
 const limits: MultipartLimits = { maxFileSize: 1024, maxFiles: 2, maxFields: 10, maxFieldSize: 256 };
@@ -133,7 +139,9 @@ describe("parseMultipart", () => {
 
   describe("malformed → 400", () => {
     test("no boundary parameter", async () => {
-      await expect(parseMultipart(multipart([{ name: "a", value: "1" }]), { "content-type": "multipart/form-data" }, limits)).rejects.toMatchObject({
+      await expect(
+        parseMultipart(multipart([{ name: "a", value: "1" }]), { "content-type": "multipart/form-data" }, limits),
+      ).rejects.toMatchObject({
         status: 400,
         code: "malformed_body",
       });

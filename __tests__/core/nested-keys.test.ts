@@ -24,12 +24,28 @@ describe("splitKey", () => {
 
 describe("expandNestedKeys", () => {
   test("nests objects", () => {
-    expect(expandNestedKeys([["a[b][c]", "1"], ["a[b][d]", "2"], ["e", "3"]])).toEqual({ a: { b: { c: "1", d: "2" } }, e: "3" });
+    expect(
+      expandNestedKeys([
+        ["a[b][c]", "1"],
+        ["a[b][d]", "2"],
+        ["e", "3"],
+      ]),
+    ).toEqual({ a: { b: { c: "1", d: "2" } }, e: "3" });
   });
 
   test("a[] and a[0] make arrays", () => {
-    expect(expandNestedKeys([["a[]", "1"], ["a[]", "2"]])).toEqual({ a: ["1", "2"] });
-    expect(expandNestedKeys([["a[1]", "y"], ["a[0]", "x"]])).toEqual({ a: ["x", "y"] });
+    expect(
+      expandNestedKeys([
+        ["a[]", "1"],
+        ["a[]", "2"],
+      ]),
+    ).toEqual({ a: ["1", "2"] });
+    expect(
+      expandNestedKeys([
+        ["a[1]", "y"],
+        ["a[0]", "x"],
+      ]),
+    ).toEqual({ a: ["x", "y"] });
     expect(expandNestedKeys([["a[]", "only"]])).toEqual({ a: ["only"] });
   });
 
@@ -44,7 +60,13 @@ describe("expandNestedKeys", () => {
   });
 
   test("a repeated plain key collects into an array", () => {
-    expect(expandNestedKeys([["tag", "a"], ["tag", "b"], ["tag", "c"]])).toEqual({ tag: ["a", "b", "c"] });
+    expect(
+      expandNestedKeys([
+        ["tag", "a"],
+        ["tag", "b"],
+        ["tag", "c"],
+      ]),
+    ).toEqual({ tag: ["a", "b", "c"] });
   });
 
   test("an index above 1000 is an object key, not a huge sparse array", () => {
@@ -52,24 +74,43 @@ describe("expandNestedKeys", () => {
   });
 
   test("a named key inside an array is kept", () => {
-    const result = expandNestedKeys([["a[]", "1"], ["a[name]", "n"]]);
+    const result = expandNestedKeys([
+      ["a[]", "1"],
+      ["a[name]", "n"],
+    ]);
     expect(Array.isArray(result["a"])).toBe(true);
     expect(result["a"]).toMatchObject({ 0: "1", name: "n" });
   });
 
   test("keys named like Object.prototype members are plain data", () => {
-    const result = expandNestedKeys([["toString", "1"], ["valueOf[x]", "2"], ["hasOwnProperty", "3"]]);
+    const result = expandNestedKeys([
+      ["toString", "1"],
+      ["valueOf[x]", "2"],
+      ["hasOwnProperty", "3"],
+    ]);
     expect(result).toEqual({ toString: "1", valueOf: { x: "2" }, hasOwnProperty: "3" });
   });
 
   test("an array's length cannot be set from a key", () => {
-    const result = expandNestedKeys([["a[]", "1"], ["a[length]", "100000000"], ["b[]", "1"], ["b[length][x]", "1"]]);
+    const result = expandNestedKeys([
+      ["a[]", "1"],
+      ["a[length]", "100000000"],
+      ["b[]", "1"],
+      ["b[length][x]", "1"],
+    ]);
     expect((result["a"] as unknown[]).length).toBe(1);
     expect((result["b"] as unknown[]).length).toBe(1);
   });
 
   test("keys named like Array.prototype methods do not break later pushes", () => {
-    const result = expandNestedKeys([["a[]", "1"], ["a[push]", "x"], ["a[]", "2"], ["t", "1"], ["t[push]", "y"], ["t", "2"]]);
+    const result = expandNestedKeys([
+      ["a[]", "1"],
+      ["a[push]", "x"],
+      ["a[]", "2"],
+      ["t", "1"],
+      ["t[push]", "y"],
+      ["t", "2"],
+    ]);
     expect([...(result["a"] as unknown[])]).toEqual(["1", "2"]);
   });
 

@@ -49,7 +49,9 @@ describe("invalid options throw a TypeError at construction", () => {
   });
 
   test("a generic-auth provider refuses to start without auth", () => {
-    expect(() => genericTestReceiver({})).toThrow(/createTestReceiver: set auth \(\{ token \}, \{ basic \}, \{ allowIps \} or \{ verify \}\)/);
+    expect(() => genericTestReceiver({})).toThrow(
+      /createTestReceiver: set auth \(\{ token \}, \{ basic \}, \{ allowIps \} or \{ verify \}\)/,
+    );
     expect(() => genericTestReceiver({ auth: {} })).toThrow(/auth needs token, basic, allowIps or verify/);
     expect(() => genericTestReceiver({ auth: { tokens: "x" } as never })).toThrow(/tokens/);
     expect(() => genericTestReceiver({ auth: { token: "" } })).toThrow(TypeError);

@@ -109,12 +109,19 @@ describe("body formats through the pipeline", () => {
       body: "kind=pong&data%5Btags%5D%5B%5D=a&data%5Btags%5D%5B%5D=b",
     });
     expect(response.status).toBe(200);
-    expect(seen).toEqual([{ kind: "pong", data: { tags: ["a", "b"] } }, { tenant: "acme", params: {} }]);
+    expect(seen).toEqual([
+      { kind: "pong", data: { tags: ["a", "b"] } },
+      { tenant: "acme", params: {} },
+    ]);
   });
 
   test("urlencoded values stay strings: a number field fails validation (400 where it resends)", async () => {
     const { receiver, errors } = receiverFor(true);
-    const response = await receiver.receive({ method: "POST", headers: { ...auth, "content-type": "application/x-www-form-urlencoded" }, body: "kind=ping&n=1" });
+    const response = await receiver.receive({
+      method: "POST",
+      headers: { ...auth, "content-type": "application/x-www-form-urlencoded" },
+      body: "kind=ping&n=1",
+    });
     expect(response.status).toBe(400);
     expect(bodyOf(response)["error"]).toBe("invalid_payload");
     expect(errors[0]!.payload).toEqual({ kind: "ping", n: "1" });
@@ -126,16 +133,31 @@ describe("body formats through the pipeline", () => {
     receiver.on("pong", (e) => {
       payload = e.payload;
     });
-    const flat = Object.assign(Object.create(null) as Record<string, unknown>, { kind: "pong", "data[tags][]": ["a", "b"], "data[x]": "1" });
-    const response = await receiver.receive({ method: "POST", headers: { ...auth, "content-type": "application/x-www-form-urlencoded" }, body: flat });
+    const flat = Object.assign(Object.create(null) as Record<string, unknown>, {
+      kind: "pong",
+      "data[tags][]": ["a", "b"],
+      "data[x]": "1",
+    });
+    const response = await receiver.receive({
+      method: "POST",
+      headers: { ...auth, "content-type": "application/x-www-form-urlencoded" },
+      body: flat,
+    });
     expect(response.status).toBe(200);
     expect(payload).toEqual({ kind: "pong", data: { tags: ["a", "b"], x: "1" } });
   });
 
   test("too many form fields → 413", async () => {
     const protocol = testProtocol(true);
-    const receiver = new WebhookReceiver(protocol, resolveHeaderSecretOptions({ secret: "s", maxFields: 2 }, "X-Test-Secret", protocol, "f"));
-    const response = await receiver.receive({ method: "POST", headers: { ...auth, "content-type": "application/x-www-form-urlencoded" }, body: "kind=pong&a=1&b=2" });
+    const receiver = new WebhookReceiver(
+      protocol,
+      resolveHeaderSecretOptions({ secret: "s", maxFields: 2 }, "X-Test-Secret", protocol, "f"),
+    );
+    const response = await receiver.receive({
+      method: "POST",
+      headers: { ...auth, "content-type": "application/x-www-form-urlencoded" },
+      body: "kind=pong&a=1&b=2",
+    });
     expect(response.status).toBe(413);
   });
 
@@ -143,7 +165,7 @@ describe("body formats through the pipeline", () => {
     const { receiver } = receiverFor(true);
     let payload: Record<string, unknown> | undefined;
     receiver.on("pong", (e) => {
-      payload = e.payload as Record<string, unknown>;
+      payload = e.payload;
     });
     const boundary = "b0undary";
     const body = Buffer.from(
@@ -151,7 +173,11 @@ describe("body formats through the pipeline", () => {
         `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="hi.txt"\r\nContent-Type: text/plain\r\n\r\nhello\r\n` +
         `--${boundary}--\r\n`,
     );
-    const response = await receiver.receive({ method: "POST", headers: { ...auth, "content-type": `multipart/form-data; boundary=${boundary}` }, body });
+    const response = await receiver.receive({
+      method: "POST",
+      headers: { ...auth, "content-type": `multipart/form-data; boundary=${boundary}` },
+      body,
+    });
     expect(response.status).toBe(200);
     expect(payload?.["kind"]).toBe("pong");
     const file = payload?.["file"] as UploadedFile;
@@ -167,7 +193,9 @@ describe("body formats through the pipeline", () => {
     );
     const { body, contentType } = encodeMultipart([["kind", "pong-pong"]]);
     expect((await receiver.receive({ method: "POST", headers: { ...auth, "content-type": contentType }, body })).status).toBe(413);
-    expect((await receiver.receive({ method: "POST", headers: { ...auth, "content-type": "multipart/form-data" }, body })).status).toBe(400);
+    expect((await receiver.receive({ method: "POST", headers: { ...auth, "content-type": "multipart/form-data" }, body })).status).toBe(
+      400,
+    );
   });
 
   test("an unsupported charset → 415 unsupported_charset", async () => {
@@ -189,7 +217,11 @@ describe("body formats through the pipeline", () => {
     });
     // {"kind":"pong","t":"日本"} with "日本" in Shift_JIS.
     const body = Buffer.concat([Buffer.from('{"kind":"pong","t":"'), Buffer.from([0x93, 0xfa, 0x96, 0x7b]), Buffer.from('"}')]);
-    const response = await receiver.receive({ method: "POST", headers: { ...auth, "content-type": "application/json; charset=Shift_JIS" }, body });
+    const response = await receiver.receive({
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json; charset=Shift_JIS" },
+      body,
+    });
     expect(response.status).toBe(200);
     expect(payload).toEqual({ kind: "pong", t: "日本" });
   });

@@ -37,7 +37,11 @@ describe("refusals before dispatch", () => {
     const { receiver } = misskey();
     const stream = new PassThrough();
     const delivery = note();
-    const response = await receiver.receive({ method: "POST", headers: { ...delivery.headers, "content-type": "application/xml" }, stream });
+    const response = await receiver.receive({
+      method: "POST",
+      headers: { ...delivery.headers, "content-type": "application/xml" },
+      stream,
+    });
     expect(response.status).toBe(415);
     expect(bodyOf(response)).toMatchObject({ error: "unsupported_media_type" });
     expect(stream.listenerCount("data")).toBe(0);
@@ -45,7 +49,10 @@ describe("refusals before dispatch", () => {
 
   test("a form body is 415 for a JSON-only provider", async () => {
     const { receiver } = misskey();
-    const response = await receiver.receive({ ...note(), headers: { ...note().headers, "content-type": "application/x-www-form-urlencoded" } });
+    const response = await receiver.receive({
+      ...note(),
+      headers: { ...note().headers, "content-type": "application/x-www-form-urlencoded" },
+    });
     expect(response.status).toBe(415);
   });
 
@@ -122,7 +129,10 @@ describe("bodies in every form receive() takes", () => {
     receiver.on("note", (e) => {
       text = e.payload.body.note.text;
     });
-    const response = await receiver.receive({ ...delivery, headers: { ...delivery.headers, "content-type": "application/json; charset=shift_jis" } });
+    const response = await receiver.receive({
+      ...delivery,
+      headers: { ...delivery.headers, "content-type": "application/json; charset=shift_jis" },
+    });
     expect(response.status).toBe(200);
     expect(text).toBe("日本語");
   });
@@ -499,7 +509,13 @@ describe("logging and secrecy", () => {
     await receiver.receive(delivery);
     expect(logger.calls).toHaveLength(1);
     expect(logger.calls[0]!.level).toBe("error");
-    expect(logger.calls[0]!.args[0]).toMatchObject({ code: "handler_failed", status: 500, event: "note", deliveryId: delivery.payload.eventId, err: failure });
+    expect(logger.calls[0]!.args[0]).toMatchObject({
+      code: "handler_failed",
+      status: 500,
+      event: "note",
+      deliveryId: delivery.payload.eventId,
+      err: failure,
+    });
     expect(inspect(logger.calls, { depth: null, showHidden: true })).not.toContain(SECRET);
   });
 
@@ -516,7 +532,10 @@ describe("logging and secrecy", () => {
     expect(bodies.join("\n")).not.toContain(SECRET);
     expect(bodies.join("\n")).not.toContain(WRONG);
     expect(errors).toHaveLength(10);
-    const reported = inspect(errors.map((e) => ({ message: e.message, event: e.event, payload: e.payload, headers: e.headers })), { depth: null });
+    const reported = inspect(
+      errors.map((e) => ({ message: e.message, event: e.event, payload: e.payload, headers: e.headers })),
+      { depth: null },
+    );
     expect(reported).not.toContain(SECRET);
     expect(reported).not.toContain(WRONG);
   });

@@ -35,13 +35,19 @@ afterEach(() => {
 });
 
 describe("isUnsafeKey", () => {
-  test.each(["__proto__", "constructor", "prototype"])("%p is unsafe", (key) => expect(isUnsafeKey(key)).toBe(true));
-  test.each(["proto", "__proto", "Constructor", "toString", ""])("%p is safe", (key) => expect(isUnsafeKey(key)).toBe(false));
+  test.each(["__proto__", "constructor", "prototype"])("%p is unsafe", (key) => {
+    expect(isUnsafeKey(key)).toBe(true);
+  });
+  test.each(["proto", "__proto", "Constructor", "toString", ""])("%p is safe", (key) => {
+    expect(isUnsafeKey(key)).toBe(false);
+  });
 });
 
 describe("stripUnsafeKeys", () => {
   test("removes unsafe keys at any depth, in arrays too", () => {
-    const value = JSON.parse('{"a":{"__proto__":{"x":1},"b":[{"constructor":{"prototype":{"x":1}},"ok":1}]},"prototype":1,"keep":2}') as unknown;
+    const value = JSON.parse(
+      '{"a":{"__proto__":{"x":1},"b":[{"constructor":{"prototype":{"x":1}},"ok":1}]},"prototype":1,"keep":2}',
+    ) as unknown;
     stripUnsafeKeys(value);
     expect(value).toEqual({ a: { b: [{ ok: 1 }] }, keep: 2 });
   });
@@ -78,16 +84,21 @@ describe("no prototype pollution", () => {
   });
 
   test("urlencoded: __proto__[x]=1 and constructor[prototype][x]=1 are dropped", () => {
-    const parsed = parseUrlencoded(Buffer.from("__proto__[polluted]=1&constructor[prototype][polluted]=1&a[__proto__][polluted]=1&__proto__=x&ok=1"), {
-      maxFields: 10,
-    });
+    const parsed = parseUrlencoded(
+      Buffer.from("__proto__[polluted]=1&constructor[prototype][polluted]=1&a[__proto__][polluted]=1&__proto__=x&ok=1"),
+      {
+        maxFields: 10,
+      },
+    );
     expect(parsed).toEqual({ ok: "1" });
     expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
     naiveMerge({}, parsed);
   });
 
   test("urlencoded: percent-encoded brackets do not sneak a key through", () => {
-    const parsed = parseUrlencoded(Buffer.from("__proto__%5Bpolluted%5D=1&a%5Bconstructor%5D%5Bprototype%5D%5Bpolluted%5D=1"), { maxFields: 10 });
+    const parsed = parseUrlencoded(Buffer.from("__proto__%5Bpolluted%5D=1&a%5Bconstructor%5D%5Bprototype%5D%5Bpolluted%5D=1"), {
+      maxFields: 10,
+    });
     expect(parsed).toEqual({});
   });
 
@@ -105,7 +116,11 @@ describe("no prototype pollution", () => {
   test("a body parsed by another middleware is cleaned too", () => {
     const json = JSON.parse('{"__proto__":{"polluted":1},"a":{"constructor":{"prototype":{"polluted":1}}}}') as object;
     expect(adoptParsedBody(json, "json")).toEqual({ a: {} });
-    const flat = Object.assign(Object.create(null) as Record<string, unknown>, { "__proto__[polluted]": "1", "a[constructor][prototype]": "1", ok: "1" });
+    const flat = Object.assign(Object.create(null) as Record<string, unknown>, {
+      "__proto__[polluted]": "1",
+      "a[constructor][prototype]": "1",
+      ok: "1",
+    });
     expect(adoptParsedBody(flat, "urlencoded")).toEqual({ ok: "1" });
     expect(expandNestedKeys([["prototype", "1"]])).toEqual({});
     // A qs-style parser configured with allowPrototypes hands over nested own __proto__ keys.

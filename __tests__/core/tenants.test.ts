@@ -78,7 +78,9 @@ test("a resolver that throws or is too slow → 503 auth_unavailable and onError
 test("token and basic resolvers for providers without a signature", async () => {
   const tokens: Record<string, string> = { a: "token-a" };
   const oneinbox = createOneInboxReceiver({ auth: { token: ({ params }) => tokens[params["tenant"] ?? ""] } });
-  const pokepay = createPokepayReceiver({ auth: { basic: async ({ params }) => (params["tenant"] === "a" ? { username: "u", password: "p" } : undefined) } });
+  const pokepay = createPokepayReceiver({
+    auth: { basic: async ({ params }) => (params["tenant"] === "a" ? { username: "u", password: "p" } : undefined) },
+  });
   const app = express();
   app.use("/oneinbox/:tenant", oneinbox.router);
   app.use("/pokepay/:tenant", pokepay.router);
@@ -89,8 +91,18 @@ test("token and basic resolvers for providers without a signature", async () => 
 
   const task = pokepayDelivery("bulk_shops");
   const basic = `Basic ${Buffer.from("u:p").toString("base64")}`;
-  expect((await request(app).post("/pokepay/a").set({ ...task.headers, authorization: basic }).send(task.body)).status).toBe(200);
-  const refused = await request(app).post("/pokepay/b").set({ ...task.headers, authorization: basic }).send(task.body);
+  expect(
+    (
+      await request(app)
+        .post("/pokepay/a")
+        .set({ ...task.headers, authorization: basic })
+        .send(task.body)
+    ).status,
+  ).toBe(200);
+  const refused = await request(app)
+    .post("/pokepay/b")
+    .set({ ...task.headers, authorization: basic })
+    .send(task.body);
   expect(refused.status).toBe(401);
   expect(refused.headers["www-authenticate"]).toMatch(/^Basic /);
 });

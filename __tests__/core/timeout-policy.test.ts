@@ -16,22 +16,46 @@ import { bodyOf, deferred } from "../fixtures/test-receiver.js";
 // table in the README, checked provider by provider.
 interface Case {
   provider: string;
-  make(options: ReceiverOptions): { onAny(fn: () => unknown): unknown; receive(d: Delivery): Promise<WebhookResponse>; close(): Promise<void> };
+  make(options: ReceiverOptions): {
+    onAny(fn: () => unknown): unknown;
+    receive(d: Delivery): Promise<WebhookResponse>;
+    close(): Promise<void>;
+  };
   delivery(): Delivery;
   withoutInbox: number;
 }
 
 const cases: Case[] = [
-  { provider: "misskey", make: (o) => createMisskeyReceiver({ secret: "s", ...o }), delivery: () => misskeyDelivery("note", { secret: "s" }), withoutInbox: 503 },
-  { provider: "oksky", make: (o) => createOkskyReceiver({ secret: "s", ...o }), delivery: () => okskyDelivery("Message.create", { secret: "s" }), withoutInbox: 200 },
+  {
+    provider: "misskey",
+    make: (o) => createMisskeyReceiver({ secret: "s", ...o }),
+    delivery: () => misskeyDelivery("note", { secret: "s" }),
+    withoutInbox: 503,
+  },
+  {
+    provider: "oksky",
+    make: (o) => createOkskyReceiver({ secret: "s", ...o }),
+    delivery: () => okskyDelivery("Message.create", { secret: "s" }),
+    withoutInbox: 200,
+  },
   {
     provider: "kakao-bizmessage",
     make: (o) => createKakaoBizmessageReceiver({ secret: "s", ...o }),
     delivery: () => kakaoBizmessageDelivery("MESSAGE_RESULT_UPDATE", { secret: "s" }),
     withoutInbox: 503,
   },
-  { provider: "oneinbox", make: (o) => createOneInboxReceiver({ auth: { token: "t" }, ...o }), delivery: () => oneInboxDelivery("call.ended", { token: "t" }), withoutInbox: 503 },
-  { provider: "pokepay", make: (o) => createPokepayReceiver({ auth: { token: "t" }, ...o }), delivery: () => pokepayDelivery("bulk_shops", { token: "t" }), withoutInbox: 503 },
+  {
+    provider: "oneinbox",
+    make: (o) => createOneInboxReceiver({ auth: { token: "t" }, ...o }),
+    delivery: () => oneInboxDelivery("call.ended", { token: "t" }),
+    withoutInbox: 503,
+  },
+  {
+    provider: "pokepay",
+    make: (o) => createPokepayReceiver({ auth: { token: "t" }, ...o }),
+    delivery: () => pokepayDelivery("bulk_shops", { token: "t" }),
+    withoutInbox: 503,
+  },
 ];
 
 describe.each(cases)("$provider: listeners past dispatchTimeoutMs", ({ make, delivery, withoutInbox }) => {

@@ -4,7 +4,6 @@ import { parseUrlencoded, parseUrlencodedEntries } from "../../lib/core/content-
 const form = (text: string): Buffer => Buffer.from(text, "latin1");
 const options = { maxFields: 100 };
 
-
 describe("parseUrlencodedEntries", () => {
   test("splits pairs in order, keeping repeated keys", () => {
     expect(parseUrlencodedEntries(form("a=1&b=2&a=3"), options)).toEqual([
@@ -70,7 +69,8 @@ describe("parseUrlencodedEntries", () => {
 
 describe("parseUrlencoded", () => {
   test("expands Rails-style nested keys", () => {
-    const body = "action=create&object_name=Message&object%5Bid%5D=1&object%5Bcontent%5D=hi&object%5Btags%5D%5B%5D=a&object%5Btags%5D%5B%5D=b";
+    const body =
+      "action=create&object_name=Message&object%5Bid%5D=1&object%5Bcontent%5D=hi&object%5Btags%5D%5B%5D=a&object%5Btags%5D%5B%5D=b";
     expect(parseUrlencoded(form(body), options)).toEqual({
       action: "create",
       object_name: "Message",

@@ -31,12 +31,14 @@ function start(env: Record<string, string>): Promise<{ child: ChildProcess; port
   children.push(child);
   return new Promise((resolve, reject) => {
     let out = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
+    child.stdout.on("data", (chunk: Buffer) => {
       out += chunk.toString();
       const match = /listening (\d+)/.exec(out);
       if (match) resolve({ child, port: Number(match[1]) });
     });
-    child.once("exit", (code) => reject(new Error(`server exited early (${code})`)));
+    child.once("exit", (code) => {
+      reject(new Error(`server exited early (${code})`));
+    });
   });
 }
 
@@ -45,7 +47,9 @@ function post(port: number, d: Delivery): Promise<{ status: number; body: string
     const req = request({ port, host: "127.0.0.1", path: "/hooks/misskey", method: "POST", headers: d.headers }, (res) => {
       let body = "";
       res.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      res.on("end", () => resolve({ status: res.statusCode!, body }));
+      res.on("end", () => {
+        resolve({ status: res.statusCode!, body });
+      });
     });
     req.on("error", reject);
     req.end(d.body);
@@ -68,7 +72,7 @@ test("killed mid-dispatch: after a restart the event is processed once, and the 
   const db = join(dir, "inbox.db");
   const d = misskeyDelivery("note", { secret: "s3cret" });
   const first = await start({ DB: db, MODE: "hang", LEASE_MS: "300" });
-  const answer = post(first.port, d).catch((error: Error) => error);
+  const answer = post(first.port, d).catch((error: unknown) => error);
   await until(() => logLines().includes(`start ${d.payload.eventId}`));
   first.child.kill("SIGKILL");
   expect(String(await answer)).toMatch(/socket hang up|ECONNRESET/); // never acknowledged: Misskey would resend

@@ -36,13 +36,25 @@ function stagePackage(): string {
   try {
     execFileSync(
       process.execPath,
-      [tsc, "-p", join(root, "tsconfig.build.json"), "--outDir", join(dir, "dist", "esm"), "--declaration", "false", "--declarationMap", "false", "--sourceMap", "false"],
+      [
+        tsc,
+        "-p",
+        join(root, "tsconfig.build.json"),
+        "--outDir",
+        join(dir, "dist", "esm"),
+        "--declaration",
+        "false",
+        "--declarationMap",
+        "false",
+        "--sourceMap",
+        "false",
+      ],
       { cwd: root, stdio: "pipe", timeout: 150_000 },
     );
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     const { stdout } = error as { stdout?: Buffer };
-    throw new Error(`Building the package failed:\n${stdout?.toString() ?? String(error)}`);
+    throw new Error(`Building the package failed:\n${stdout?.toString() ?? String(error)}`, { cause: error });
   }
   writeFileSync(join(dir, "package.json"), readFileSync(join(root, "package.json")));
   symlinkSync(join(root, "node_modules"), join(dir, "node_modules"), "dir");
@@ -61,9 +73,11 @@ function startDemo(cwd: string): Promise<typeof demo> {
   });
   let output = "";
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`The demo did not start within 15 s:\n${output}`)), 15_000);
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stdout!.on("data", (chunk: Buffer) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`The demo did not start within 15 s:\n${output}`));
+    }, 15_000);
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout.on("data", (chunk: Buffer) => {
       output += chunk.toString();
       const listening = /^listening on (http:\/\/\S+)$/m.exec(output);
       if (listening) {
@@ -92,7 +106,9 @@ async function waitForEntries(count: number, target: Page = page): Promise<void>
 }
 
 async function waitForSendResult(prefix: string): Promise<void> {
-  await page.waitForFunction(`document.querySelector("#send-result").textContent.startsWith(${JSON.stringify(prefix)})`, null, { timeout: 10_000 });
+  await page.waitForFunction(`document.querySelector("#send-result").textContent.startsWith(${JSON.stringify(prefix)})`, null, {
+    timeout: 10_000,
+  });
 }
 
 beforeAll(async () => {
@@ -107,7 +123,14 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(demo.url);
@@ -115,7 +138,10 @@ beforeAll(async () => {
 }, 200_000);
 
 afterAll(async () => {
+  // Unset if beforeAll failed; afterAll runs anyway.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- see above
   await browser?.close();
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- see above
   if (demo && demo.child.exitCode === null) {
     const exited = new Promise((resolve) => demo.child.once("exit", resolve));
     demo.child.kill("SIGTERM");
@@ -132,146 +158,197 @@ const genuine: [provider: string, event: string, ...options: string[]][] = [
   ["pokepay", "process_user_stats_operation"],
 ];
 
-test("every provider's delivery appears with its event, id, 200 and payload; a forged one with 401 and its reason", async () => {
-  for (const [provider, event, ...options] of genuine) {
-    expect(await send(provider, event, ...options)).toMatch(/→ 200 OK\n\{"ok":true\}/);
-  }
-  expect(await send("misskey", "follow", "--bad-secret")).toMatch(/→ 401 Unauthorized\n.*"signature_mismatch"/);
-  await waitForEntries(genuine.length + 1);
+test(
+  "every provider's delivery appears with its event, id, 200 and payload; a forged one with 401 and its reason",
+  async () => {
+    for (const [provider, event, ...options] of genuine) {
+      expect(await send(provider, event, ...options)).toMatch(/→ 200 OK\n\{"ok":true\}/);
+    }
+    expect(await send("misskey", "follow", "--bad-secret")).toMatch(/→ 401 Unauthorized\n.*"signature_mismatch"/);
+    await waitForEntries(genuine.length + 1);
 
-  for (const [provider, event] of genuine) {
-    // Newest first, so a provider's first delivery is its last entry.
-    const entry = entries(provider).last();
-    expect(await entry.getAttribute("data-outcome")).toBe("accepted");
-    expect(await entry.locator(".name").textContent()).toBe(event);
-    expect(await entry.locator(".status").textContent()).toBe("200");
-    expect(await entry.locator(".latency").textContent()).toMatch(/^\d+(\.\d)? ms$/);
-    expect(await entry.locator("pre").textContent()).toContain('"');
-  }
-  // Where the provider sends a delivery id, it is shown.
-  expect(await entries("misskey").last().locator(".id").textContent()).toMatch(/^id [0-9a-f-]{36}$/);
-  expect(await entries("misskey").last().locator("pre").textContent()).toContain("Hello, fediverse!");
-  // OK SKY never resends: its deliveries go through the embedded inbox; Misskey's do not.
-  expect(await entries("oksky").last().locator(".tag").textContent()).toBe("inbox");
-  expect(await entries("misskey").last().locator(".tag").count()).toBe(0);
+    for (const [provider, event] of genuine) {
+      // Newest first, so a provider's first delivery is its last entry.
+      const entry = entries(provider).last();
+      expect(await entry.getAttribute("data-outcome")).toBe("accepted");
+      expect(await entry.locator(".name").textContent()).toBe(event);
+      expect(await entry.locator(".status").textContent()).toBe("200");
+      expect(await entry.locator(".latency").textContent()).toMatch(/^\d+(\.\d)? ms$/);
+      expect(await entry.locator("pre").textContent()).toContain('"');
+    }
+    // Where the provider sends a delivery id, it is shown.
+    expect(await entries("misskey").last().locator(".id").textContent()).toMatch(/^id [0-9a-f-]{36}$/);
+    expect(await entries("misskey").last().locator("pre").textContent()).toContain("Hello, fediverse!");
+    // OK SKY never resends: its deliveries go through the embedded inbox; Misskey's do not.
+    expect(await entries("oksky").last().locator(".tag").textContent()).toBe("inbox");
+    expect(await entries("misskey").last().locator(".tag").count()).toBe(0);
 
-  // Newest first: the forged delivery, sent last, is on top.
-  const forged = entries().first();
-  expect(await forged.getAttribute("data-provider")).toBe("misskey");
-  expect(await forged.getAttribute("data-outcome")).toBe("rejected");
-  expect(await forged.locator(".status").textContent()).toBe("401");
-  expect(await forged.locator(".reason").textContent()).toContain("signature_mismatch");
-  expect(await forged.locator("details").count()).toBe(0);
-}, TEST_TIMEOUT_MS);
+    // Newest first: the forged delivery, sent last, is on top.
+    const forged = entries().first();
+    expect(await forged.getAttribute("data-provider")).toBe("misskey");
+    expect(await forged.getAttribute("data-outcome")).toBe("rejected");
+    expect(await forged.locator(".status").textContent()).toBe("401");
+    expect(await forged.locator(".reason").textContent()).toContain("signature_mismatch");
+    expect(await forged.locator("details").count()).toBe(0);
+  },
+  TEST_TIMEOUT_MS,
+);
 
-test("the console has one line per delivery and per refusal", async () => {
-  const logged = (pattern: RegExp) => demo.output().split("\n").some((line) => pattern.test(line));
-  // The page may have drawn an entry before the demo's stdout reached this process.
-  for (let waited = 0; !logged(/ misskey +401 +signature_mismatch /) && waited < 5_000; waited += 50) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  for (const [provider, event] of genuine) {
-    expect(logged(new RegExp(` ${provider} +200 +${event.replace(".", "\\.")} `))).toBe(true);
-  }
-  expect(logged(/ misskey +401 +signature_mismatch /)).toBe(true);
-}, TEST_TIMEOUT_MS);
+test(
+  "the console has one line per delivery and per refusal",
+  async () => {
+    const logged = (pattern: RegExp) =>
+      demo
+        .output()
+        .split("\n")
+        .some((line) => pattern.test(line));
+    // The page may have drawn an entry before the demo's stdout reached this process.
+    for (let waited = 0; !logged(/ misskey +401 +signature_mismatch /) && waited < 5_000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    for (const [provider, event] of genuine) {
+      expect(logged(new RegExp(` ${provider} +200 +${event.replace(".", "\\.")} `))).toBe(true);
+    }
+    expect(logged(/ misskey +401 +signature_mismatch /)).toBe(true);
+  },
+  TEST_TIMEOUT_MS,
+);
 
-test("/metrics counts the deliveries by provider, outcome and status; pino logged the refusal as JSON", async () => {
-  const scrape = await (await fetch(`${demo.url}/metrics`)).text();
-  for (const [provider] of genuine) {
-    expect(scrape).toMatch(new RegExp(`webhook_requests_total\\{provider="${provider}",outcome="ok",status="200"\\} [1-9]`));
-  }
-  expect(scrape).toMatch(/webhook_requests_total\{provider="misskey",outcome="signature_mismatch",status="401"\} [1-9]/);
-  expect(scrape).toContain("process_resident_memory_bytes");
-  const refusal = demo
-    .output()
-    .split("\n")
-    .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-    .find((line) => line["code"] === "signature_mismatch");
-  expect(refusal).toMatchObject({ provider: "misskey", status: 401, name: "webhooks" });
-}, TEST_TIMEOUT_MS);
+test(
+  "/metrics counts the deliveries by provider, outcome and status; pino logged the refusal as JSON",
+  async () => {
+    const scrape = await (await fetch(`${demo.url}/metrics`)).text();
+    for (const [provider] of genuine) {
+      expect(scrape).toMatch(new RegExp(`webhook_requests_total\\{provider="${provider}",outcome="ok",status="200"\\} [1-9]`));
+    }
+    expect(scrape).toMatch(/webhook_requests_total\{provider="misskey",outcome="signature_mismatch",status="401"\} [1-9]/);
+    expect(scrape).toContain("process_resident_memory_bytes");
+    const refusal = demo
+      .output()
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((line) => line["code"] === "signature_mismatch");
+    expect(refusal).toMatchObject({ provider: "misskey", status: 401, name: "webhooks" });
+  },
+  TEST_TIMEOUT_MS,
+);
 
-test("the provider filter shows one provider's deliveries, then all again", async () => {
-  const total = await entries().count();
-  await page.click('#filters button[data-provider="pokepay"]');
-  expect(await page.locator(".entry:visible").count()).toBe(1);
-  expect(await page.locator('.entry:visible[data-provider="pokepay"]').count()).toBe(1);
-  expect(await page.getAttribute('#filters button[data-provider="pokepay"]', "aria-pressed")).toBe("true");
+test(
+  "the provider filter shows one provider's deliveries, then all again",
+  async () => {
+    const total = await entries().count();
+    await page.click('#filters button[data-provider="pokepay"]');
+    expect(await page.locator(".entry:visible").count()).toBe(1);
+    expect(await page.locator('.entry:visible[data-provider="pokepay"]').count()).toBe(1);
+    expect(await page.getAttribute('#filters button[data-provider="pokepay"]', "aria-pressed")).toBe("true");
 
-  // A delivery of another provider arriving meanwhile stays hidden.
-  await send("oneinbox", "call.started");
-  await waitForEntries(total + 1);
-  expect(await page.locator(".entry:visible").count()).toBe(1);
+    // A delivery of another provider arriving meanwhile stays hidden.
+    await send("oneinbox", "call.started");
+    await waitForEntries(total + 1);
+    expect(await page.locator(".entry:visible").count()).toBe(1);
 
-  await page.click('#filters button[data-provider=""]');
-  expect(await page.locator(".entry:visible").count()).toBe(total + 1);
-}, TEST_TIMEOUT_MS);
+    await page.click('#filters button[data-provider=""]');
+    expect(await page.locator(".entry:visible").count()).toBe(total + 1);
+  },
+  TEST_TIMEOUT_MS,
+);
 
-test("the page's form posts samples to the demo's own hooks, including refused ones", async () => {
-  const before = await entries().count();
-  await page.selectOption("#provider", "oksky");
-  await page.selectOption("#content-type", "application/x-www-form-urlencoded");
-  await page.selectOption("#layout", "payload-field");
-  await page.selectOption("#event", "Room.create");
-  await page.click("#send-button");
-  await waitForSendResult("→ 200");
-  await waitForEntries(before + 1);
-  expect(await entries("oksky").first().locator(".name").textContent()).toBe("Room.create");
+test(
+  "the page's form posts samples to the demo's own hooks, including refused ones",
+  async () => {
+    const before = await entries().count();
+    await page.selectOption("#provider", "oksky");
+    await page.selectOption("#content-type", "application/x-www-form-urlencoded");
+    await page.selectOption("#layout", "payload-field");
+    await page.selectOption("#event", "Room.create");
+    await page.click("#send-button");
+    await waitForSendResult("→ 200");
+    await waitForEntries(before + 1);
+    expect(await entries("oksky").first().locator(".name").textContent()).toBe("Room.create");
 
-  await page.selectOption("#provider", "pokepay");
-  await page.selectOption("#tamper", "oversized");
-  await page.click("#send-button");
-  await waitForSendResult("→ 413");
-  await waitForEntries(before + 2);
-  const refused = entries().first();
-  expect(await refused.getAttribute("data-provider")).toBe("pokepay");
-  expect(await refused.locator(".status").textContent()).toBe("413");
-  expect(await refused.locator(".reason").textContent()).toContain("body_too_large");
-  await page.selectOption("#tamper", "none");
-}, TEST_TIMEOUT_MS);
+    await page.selectOption("#provider", "pokepay");
+    await page.selectOption("#tamper", "oversized");
+    await page.click("#send-button");
+    await waitForSendResult("→ 413");
+    await waitForEntries(before + 2);
+    const refused = entries().first();
+    expect(await refused.getAttribute("data-provider")).toBe("pokepay");
+    expect(await refused.locator(".status").textContent()).toBe("413");
+    expect(await refused.locator(".reason").textContent()).toContain("body_too_large");
+    await page.selectOption("#tamper", "none");
+  },
+  TEST_TIMEOUT_MS,
+);
 
-test("a page opened later replays the recent deliveries", async () => {
-  const count = await entries().count();
-  const second = await browser.newPage();
-  try {
-    await second.goto(demo.url);
-    await waitForEntries(count, second);
-    expect(await second.locator(".entry").count()).toBe(count);
-    expect(await second.locator(".entry").first().getAttribute("data-seq")).toBe(await entries().first().getAttribute("data-seq"));
-  } finally {
-    await second.close();
-  }
-}, TEST_TIMEOUT_MS);
+test(
+  "a page opened later replays the recent deliveries",
+  async () => {
+    const count = await entries().count();
+    const second = await browser.newPage();
+    try {
+      await second.goto(demo.url);
+      await waitForEntries(count, second);
+      expect(await second.locator(".entry").count()).toBe(count);
+      expect(await second.locator(".entry").first().getAttribute("data-seq")).toBe(await entries().first().getAttribute("data-seq"));
+    } finally {
+      await second.close();
+    }
+  },
+  TEST_TIMEOUT_MS,
+);
 
-test("the sender spoils a sample on request: a malformed body is refused with 400", async () => {
-  const before = await entries().count();
-  expect(await send("oneinbox", "call.failed", "--malformed")).toMatch(/→ 400 Bad Request\n.*"malformed_body"/);
-  await waitForEntries(before + 1);
-  expect(await entries().first().getAttribute("data-outcome")).toBe("rejected");
-  expect(await entries().first().locator(".status").textContent()).toBe("400");
-  expect(await entries().first().locator(".reason").textContent()).toContain("malformed_body");
-}, TEST_TIMEOUT_MS);
+test(
+  "the sender spoils a sample on request: a malformed body is refused with 400",
+  async () => {
+    const before = await entries().count();
+    expect(await send("oneinbox", "call.failed", "--malformed")).toMatch(/→ 400 Bad Request\n.*"malformed_body"/);
+    await waitForEntries(before + 1);
+    expect(await entries().first().getAttribute("data-outcome")).toBe("rejected");
+    expect(await entries().first().locator(".status").textContent()).toBe("400");
+    expect(await entries().first().locator(".reason").textContent()).toContain("malformed_body");
+  },
+  TEST_TIMEOUT_MS,
+);
 
-test("the sender lists the valid choices for an unknown provider or event and exits 1", async () => {
-  await expect(send("nope", "note")).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining("misskey, oksky, kakao-bizmessage, oneinbox, pokepay") });
-  await expect(send("pokepay", "nope")).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining("bulk_shops, process_user_stats_operation") });
-}, TEST_TIMEOUT_MS);
+test(
+  "the sender lists the valid choices for an unknown provider or event and exits 1",
+  async () => {
+    await expect(send("nope", "note")).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining("misskey, oksky, kakao-bizmessage, oneinbox, pokepay"),
+    });
+    await expect(send("pokepay", "nope")).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining("bulk_shops, process_user_stats_operation"),
+    });
+  },
+  TEST_TIMEOUT_MS,
+);
 
-test("screenshots: 1280×800 for the README, and 360 px wide without horizontal overflow", async () => {
-  mkdirSync(artifacts, { recursive: true });
-  const samples = [["pokepay", "bulk_shops"], ["kakao-bizmessage", "MESSAGE_RESULT_UPDATE", "--bad-secret"], ["oneinbox", "call.analyzed"], ["misskey", "note"]];
-  const count = (await entries().count()) + samples.length;
-  for (const args of samples) await send(...args);
-  await waitForEntries(count);
-  // A fresh page (replayed entries, untouched form), the newest delivery's payload open.
-  await page.reload();
-  await waitForEntries(count);
-  await page.locator(".entry summary").first().click();
-  const shot = await page.screenshot({ path: join(artifacts, "demo.png"), animations: "disabled" });
-  if (updateReadmeShot) writeFileSync(readmeShot, shot);
+test(
+  "screenshots: 1280×800 for the README, and 360 px wide without horizontal overflow",
+  async () => {
+    mkdirSync(artifacts, { recursive: true });
+    const samples = [
+      ["pokepay", "bulk_shops"],
+      ["kakao-bizmessage", "MESSAGE_RESULT_UPDATE", "--bad-secret"],
+      ["oneinbox", "call.analyzed"],
+      ["misskey", "note"],
+    ];
+    const count = (await entries().count()) + samples.length;
+    for (const args of samples) await send(...args);
+    await waitForEntries(count);
+    // A fresh page (replayed entries, untouched form), the newest delivery's payload open.
+    await page.reload();
+    await waitForEntries(count);
+    await page.locator(".entry summary").first().click();
+    const shot = await page.screenshot({ path: join(artifacts, "demo.png"), animations: "disabled" });
+    if (updateReadmeShot) writeFileSync(readmeShot, shot);
 
-  await page.setViewportSize({ width: 360, height: 800 });
-  expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(360);
-  await page.screenshot({ path: join(artifacts, "demo-360.png"), fullPage: true, animations: "disabled" });
-}, TEST_TIMEOUT_MS);
+    await page.setViewportSize({ width: 360, height: 800 });
+    expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(360);
+    await page.screenshot({ path: join(artifacts, "demo-360.png"), fullPage: true, animations: "disabled" });
+  },
+  TEST_TIMEOUT_MS,
+);

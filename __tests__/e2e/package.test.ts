@@ -63,7 +63,9 @@ test.each(subpaths)("subpath %s loads in both module systems", (subpath) => {
 });
 
 test("the CLI runs from its bin entry", () => {
-  const bin = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { bin: Record<string, string> }).bin["express-webhook-receivers"]!;
+  const bin = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { bin: Record<string, string> }).bin[
+    "express-webhook-receivers"
+  ]!;
   const db = join(tmpdir(), `ewr-cli-${process.pid}.db`);
   const out = run([bin, "inbox", "list", "--sqlite", db, "--json"]);
   expect(JSON.parse(out)).toEqual([]);
@@ -81,19 +83,37 @@ describe("the published tarball", () => {
     ) as { filename: string; files: { path: string }[] }[];
     const modules = join(consumer, "node_modules");
     mkdirSync(join(modules, "express-webhook-receivers"), { recursive: true });
-    execFileSync("tar", ["-xzf", join(consumer, packed[0]!.filename), "-C", join(modules, "express-webhook-receivers"), "--strip-components=1"]);
+    execFileSync("tar", [
+      "-xzf",
+      join(consumer, packed[0]!.filename),
+      "-C",
+      join(modules, "express-webhook-receivers"),
+      "--strip-components=1",
+    ]);
     for (const dependency of ["express", "zod", "busboy", "streamsearch", "better-sqlite3", "bindings", "file-uri-to-path"]) {
       symlinkSync(join(root, "node_modules", dependency), join(modules, dependency));
     }
     writeFileSync(join(consumer, "package.json"), JSON.stringify({ name: "consumer", private: true }));
   }, 90_000);
 
-  afterAll(() => rmSync(consumer, { recursive: true, force: true }));
+  afterAll(() => {
+    rmSync(consumer, { recursive: true, force: true });
+  });
 
   const inConsumer = (args: string[]) => execFileSync(process.execPath, args, { cwd: consumer, encoding: "utf8", timeout: 30_000 });
 
   test("holds dist and the README, and no sources or tests", () => {
-    const files = execFileSync("tar", ["-tzf", join(consumer, readdirSync(consumer).find((f) => f.endsWith(".tgz"))!)], { encoding: "utf8" }).split("\n");
+    const files = execFileSync(
+      "tar",
+      [
+        "-tzf",
+        join(
+          consumer,
+          readdirSync(consumer).find((f) => f.endsWith(".tgz"))!,
+        ),
+      ],
+      { encoding: "utf8" },
+    ).split("\n");
     expect(files).toContain("package/README.md");
     expect(files).toContain("package/dist/esm/index.js");
     expect(files).toContain("package/dist/cjs/index.d.ts");
@@ -120,6 +140,8 @@ describe("the published tarball", () => {
   test("publint and arethetypeswrong (node16 and bundler resolution) find no problem", () => {
     const bin = (name: string) => join(root, "node_modules", ".bin", name);
     expect(() => execFileSync(bin("publint"), ["--strict"], { cwd: root, stdio: "pipe", timeout: 60_000 })).not.toThrow();
-    expect(() => execFileSync(bin("attw"), ["--pack", ".", "--profile", "node16"], { cwd: root, stdio: "pipe", timeout: 90_000 })).not.toThrow();
+    expect(() =>
+      execFileSync(bin("attw"), ["--pack", ".", "--profile", "node16"], { cwd: root, stdio: "pipe", timeout: 90_000 }),
+    ).not.toThrow();
   }, 120_000);
 });

@@ -20,6 +20,7 @@ afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.quit()));
 });
 afterAll(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset if beforeAll failed; afterAll runs anyway
   await server?.stop();
 });
 
@@ -45,7 +46,12 @@ test("concurrent duplicates spread over two instances sharing a Redis dedupe sto
   for (const { receiver } of [a, b]) receiver.on("note", async () => void (dispatched += 1));
   const d = misskeyDelivery("note", { secret: "s" });
   const answers = await Promise.all(
-    Array.from({ length: 20 }, (_, i) => request((i % 2 ? a : b).app).post("/hooks/misskey").set(d.headers).send(d.body)),
+    Array.from({ length: 20 }, (_, i) =>
+      request((i % 2 ? a : b).app)
+        .post("/hooks/misskey")
+        .set(d.headers)
+        .send(d.body),
+    ),
   );
   expect(dispatched).toBe(1);
   // The winner answers 200; the others 200 duplicate, or 503 while it was still running.

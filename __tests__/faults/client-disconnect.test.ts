@@ -108,11 +108,12 @@ test("clients that disconnect mid-body, to every provider: no listener call, no 
   expect(new Set(log.codes())).toEqual(new Set(["request_aborted"]));
   expect(new Set(log.errors.map((e) => e.provider))).toEqual(new Set(providerCases.map((p) => p.name)));
   expect(dispatched).toBe(0);
-  expect(leftOnRequest).toEqual(log.errors.map(() => ({ data: 0, end: 0, error: 0, aborted: 0, close: 0 })));
+  // One "error" listener stays on purpose: a no-op, so that a late error on a stream
+  // given up on cannot crash the process.
+  expect(leftOnRequest).toEqual(log.errors.map(() => ({ data: 0, end: 0, error: 1, aborted: 0, close: 0 })));
   await until("the dropped connections to close", async () => (await connections()) === 0);
-  // The Express adapter starts reading off the rest of a refused body even when the
-  // client is already gone, with a 5 s timer: allowed to run out, and nothing may stay.
-  await until("the library's timers to drain", () => timers.since(baseline).length === 0, 7000);
+  // Nothing is read off for a client already gone: no timer of ours is left behind.
+  expect(timers.since(baseline)).toEqual([]);
 
   for (const provider of providerCases) expect((await post(live.port, provider.path, provider.delivery())).status).toBe(200);
   expect(dispatched).toBe(providerCases.length);

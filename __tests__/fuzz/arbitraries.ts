@@ -99,6 +99,10 @@ export const boundaryArb = fc
 
 /** A distinctive secret, easy to spot if it ever leaks: random, long, unicode optional. */
 export function distinctiveSecret(ascii: boolean): fc.Arbitrary<string> {
-  const tail = ascii ? fc.string({ unit: "binary-ascii", minLength: 8, maxLength: 24 }).map((text) => text.replace(/[^\x21-\x7e]/g, "z")) : wellFormedString({ minLength: 4, maxLength: 24 });
-  return fc.tuple(fc.uint8Array({ minLength: 12, maxLength: 12 }), tail).map(([bytes, text]) => `S3CR37-${Buffer.from(bytes).toString("hex")}-${text}`);
+  const tail = ascii
+    ? fc.string({ unit: "binary-ascii", minLength: 8, maxLength: 24 }).map((text) => text.replace(/[^\x21-\x7e]/g, "z"))
+    : wellFormedString({ minLength: 4, maxLength: 24 });
+  return fc
+    .tuple(fc.uint8Array({ minLength: 12, maxLength: 12 }), tail)
+    .map(([bytes, text]) => `S3CR37-${Buffer.from(bytes).toString("hex")}-${text}`);
 }

@@ -26,7 +26,9 @@ function mutations(secret: string): fc.Arbitrary<string> {
     fc.constant(` ${secret}`),
     fc.constant(`${secret} `),
     fc.constant(`${secret}\u0000`),
-    fc.nat({ max: Math.max(secret.length - 1, 0) }).chain((at) => fc.string({ minLength: 1, maxLength: 1 }).map((char) => `${secret.slice(0, at)}${char}${secret.slice(at + 1)}`)),
+    fc
+      .nat({ max: Math.max(secret.length - 1, 0) })
+      .chain((at) => fc.string({ minLength: 1, maxLength: 1 }).map((char) => `${secret.slice(0, at)}${char}${secret.slice(at + 1)}`)),
   );
 }
 
@@ -55,14 +57,33 @@ describe("authentication (fuzzed)", () => {
           fc.mixedCase(fc.constant("x")),
           async (provider, { secrets, candidate, shape, other }, formIndex, caseProbe) => {
             const form = provider.credentialForms[formIndex % provider.credentialForms.length]!;
-            const sent = shape === "plain" ? candidate : shape === "array-of-one" ? [candidate] : shape === "array-with-another" ? [candidate, other] : `${candidate}, ${other}`;
+            const sent =
+              shape === "plain"
+                ? candidate
+                : shape === "array-of-one"
+                  ? [candidate]
+                  : shape === "array-with-another"
+                    ? [candidate, other]
+                    : `${candidate}, ${other}`;
             const credential = form(sent);
             const isQuery = Object.keys(credential.query).length > 0;
             // What the receiver may compare: repeats joined as Node joins them; Bearer's value trimmed of spaces and tabs only; a query array is no token.
             const trim = (text: string): string => text.replace(/^[ \t]+|[ \t]+$/g, "");
             const joined = Array.isArray(sent) ? (isQuery ? undefined : sent.join(", ")) : sent;
             const bearer = "authorization" in credential.headers;
-            const effective = joined === undefined ? undefined : bearer && Array.isArray(sent) ? trim(sent.map((one) => `Bearer ${one}`).join(", ").slice(7)) : bearer ? trim(joined) : joined;
+            const effective =
+              joined === undefined
+                ? undefined
+                : bearer && Array.isArray(sent)
+                  ? trim(
+                      sent
+                        .map((one) => `Bearer ${one}`)
+                        .join(", ")
+                        .slice(7),
+                    )
+                  : bearer
+                    ? trim(joined)
+                    : joined;
             const accepted = effective !== undefined && secrets.includes(effective);
 
             const record = recorder();
@@ -70,10 +91,14 @@ describe("authentication (fuzzed)", () => {
             record.attach(receiver);
             const delivery = fc.sample(provider.deliveries, { numRuns: 1, seed: formIndex })[0]!;
             // Header names in any case: a caller of receive() need not lower-case them.
-            const headers = Object.fromEntries(Object.entries(credential.headers).map(([name, value]) => [caseProbe === "X" ? name.toUpperCase() : name, value]));
+            const headers = Object.fromEntries(
+              Object.entries(credential.headers).map(([name, value]) => [caseProbe === "X" ? name.toUpperCase() : name, value]),
+            );
             const answer = await receiver.receive({ ...delivery, headers: { ...delivery.headers, ...headers }, query: credential.query });
             assertDocumentedAnswer(answer);
-            expect({ status: answer.status, dispatched: record.events.length }).toEqual(accepted ? { status: 200, dispatched: 1 } : { status: 401, dispatched: 0 });
+            expect({ status: answer.status, dispatched: record.events.length }).toEqual(
+              accepted ? { status: 200, dispatched: 1 } : { status: 401, dispatched: 0 },
+            );
             await watch.assertQuiet();
           },
         ),
@@ -106,7 +131,9 @@ describe("authentication (fuzzed)", () => {
             const authorization = `Basic ${Buffer.from(`${user}:${pass}`, "utf8").toString("base64")}`;
             const answer = await receiver.receive({ ...delivery, headers: { ...delivery.headers, authorization } });
             const accepted = user === username && pass === password;
-            expect({ status: answer.status, dispatched: record.events.length }).toEqual(accepted ? { status: 200, dispatched: 1 } : { status: 401, dispatched: 0 });
+            expect({ status: answer.status, dispatched: record.events.length }).toEqual(
+              accepted ? { status: 200, dispatched: 1 } : { status: 401, dispatched: 0 },
+            );
           },
         ),
         400,
@@ -119,7 +146,11 @@ describe("authentication (fuzzed)", () => {
     () =>
       check(
         fc.asyncProperty(
-          fc.dictionary(fc.constantFrom("a", "b", "c"), fc.uniqueArray(wellFormedString({ minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 3 }), { minKeys: 1 }),
+          fc.dictionary(
+            fc.constantFrom("a", "b", "c"),
+            fc.uniqueArray(wellFormedString({ minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 3 }),
+            { minKeys: 1 },
+          ),
           fc.constantFrom("a", "b", "c", "d"),
           fc.constantFrom("a", "b", "c"),
           fc.nat(),
@@ -132,7 +163,9 @@ describe("authentication (fuzzed)", () => {
             const delivery = misskeyDelivery("note", { secret: candidate });
             const answer = await receiver.receive({ ...delivery, params: { tenant } });
             const accepted = (lists[tenant] ?? []).includes(candidate);
-            expect({ status: answer.status, dispatched: record.events.length }).toEqual(accepted ? { status: 200, dispatched: 1 } : { status: 401, dispatched: 0 });
+            expect({ status: answer.status, dispatched: record.events.length }).toEqual(
+              accepted ? { status: 200, dispatched: 1 } : { status: 401, dispatched: 0 },
+            );
           },
         ),
         300,
@@ -153,6 +186,5 @@ describe("authentication (fuzzed)", () => {
         },
       ),
       2000,
-    ),
-  );
+    ));
 });

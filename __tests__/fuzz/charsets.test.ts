@@ -26,7 +26,10 @@ const FAMILIES = Object.keys(LABELS) as Family[];
 /** A text the family can spell, with one of its labels (any case). */
 const spelled = fc.constantFrom(...FAMILIES).chain((family) => {
   const { chars } = codecFor(family);
-  const text = chars.length > 0 ? fc.array(fc.constantFrom(...chars), { maxLength: 12 }).map((list) => list.join("")) : wellFormedString({ maxLength: 12 });
+  const text =
+    chars.length > 0
+      ? fc.array(fc.constantFrom(...chars), { maxLength: 12 }).map((list) => list.join(""))
+      : wellFormedString({ maxLength: 12 });
   return fc.record({ family: fc.constant(family), label: fc.mixedCase(fc.constantFrom(...LABELS[family])), text });
 });
 
@@ -56,14 +59,32 @@ describe("charset decoding (fuzzed)", () => {
           // keepBOM: a body's leading BOM is dropped on purpose (the next property), a field's is text.
           expect(decodeText(encode(text), label, { keepBOM: true })).toBe(text);
           expect(parseJson(encode(JSON.stringify({ k: text, [`${text}!`]: [text] })), label)).toEqual({ k: text, [`${text}!`]: [text] });
-          expect(parseUrlencodedEntries(Buffer.from(`${percent(encode(text))}=${percent(encode(text))}&${percent(encode("k"))}`), { charset: label, maxFields: 10 })).toEqual([
+          expect(
+            parseUrlencodedEntries(Buffer.from(`${percent(encode(text))}=${percent(encode(text))}&${percent(encode("k"))}`), {
+              charset: label,
+              maxFields: 10,
+            }),
+          ).toEqual([
             [text, text],
             ["k", ""],
           ]);
           const charset = quoted ? `"${label}"` : label;
-          const body = multipartBody([{ name: "k", value: encode(text) }, { name: "n", value: encode("1") }], "fuzzXy");
+          const body = multipartBody(
+            [
+              { name: "k", value: encode(text) },
+              { name: "n", value: encode("1") },
+            ],
+            "fuzzXy",
+          );
           // The receiver passes the Content-Type's charset; the header also carries it for busboy.
-          await expect(parseMultipart(body, { "content-type": multipartType("fuzzXy", charset) }, { maxFileSize: 100, maxFiles: 1, maxFields: 10, maxFieldSize: 1000 }, label)).resolves.toEqual({ k: text, n: "1" });
+          await expect(
+            parseMultipart(
+              body,
+              { "content-type": multipartType("fuzzXy", charset) },
+              { maxFileSize: 100, maxFiles: 1, maxFields: 10, maxFieldSize: 1000 },
+              label,
+            ),
+          ).resolves.toEqual({ k: text, n: "1" });
         }),
         500,
       ),
@@ -74,10 +95,14 @@ describe("charset decoding (fuzzed)", () => {
     "a BOM in UTF-8 and UTF-16 bodies is dropped, not part of the first key",
     () =>
       check(
-        fc.property(fc.constantFrom("utf-8" as const, "utf-16le" as const, "utf-16be" as const), wellFormedString({ maxLength: 8 }), (family, text) => {
-          const { encode } = codecFor(family);
-          expect(parseJson(encode(`\ufeff${JSON.stringify({ [text]: 1 })}`), family)).toEqual({ [text]: 1 });
-        }),
+        fc.property(
+          fc.constantFrom("utf-8" as const, "utf-16le" as const, "utf-16be" as const),
+          wellFormedString({ maxLength: 8 }),
+          (family, text) => {
+            const { encode } = codecFor(family);
+            expect(parseJson(encode(`\ufeff${JSON.stringify({ [text]: 1 })}`), family)).toEqual({ [text]: 1 });
+          },
+        ),
         200,
       ),
     PROPERTY_TIMEOUT_MS,
@@ -89,7 +114,26 @@ describe("charset decoding (fuzzed)", () => {
       check(
         fc.property(
           fc.oneof(
-            fc.tuple(fc.constantFrom("", " ", "\t", "\n "), fc.mixedCase(fc.constantFrom(...Object.values(LABELS).flat(), "iso-2022-jp", "gbk", "big5", "x-user-defined", "replacement", "utf-7", "utf-32", "base64", "hex")), fc.constantFrom("", " ", "\r\n")).map((parts) => parts.join("")),
+            fc
+              .tuple(
+                fc.constantFrom("", " ", "\t", "\n "),
+                fc.mixedCase(
+                  fc.constantFrom(
+                    ...Object.values(LABELS).flat(),
+                    "iso-2022-jp",
+                    "gbk",
+                    "big5",
+                    "x-user-defined",
+                    "replacement",
+                    "utf-7",
+                    "utf-32",
+                    "base64",
+                    "hex",
+                  ),
+                ),
+                fc.constantFrom("", " ", "\r\n"),
+              )
+              .map((parts) => parts.join("")),
             fc.string({ maxLength: 12 }),
           ),
           fc.uint8Array({ maxLength: 24 }),
@@ -125,9 +169,18 @@ describe("charset decoding (fuzzed)", () => {
       check(
         fc.asyncProperty(fc.stringMatching(/^x-[a-z]{1,10}$/), async (label) => {
           const body = multipartBody([{ name: "k", value: Buffer.from("v") }], "b1");
-          await expect(parseMultipart(body, { "content-type": multipartType("b1", label) }, { maxFileSize: 10, maxFiles: 1, maxFields: 2, maxFieldSize: 10 }, label)).rejects.toMatchObject({ code: "unsupported_charset", status: 415 });
+          await expect(
+            parseMultipart(
+              body,
+              { "content-type": multipartType("b1", label) },
+              { maxFileSize: 10, maxFiles: 1, maxFields: 2, maxFieldSize: 10 },
+              label,
+            ),
+          ).rejects.toMatchObject({ code: "unsupported_charset", status: 415 });
           expect(codeOfThrow(() => parseJson(Buffer.from("{}"), label))).toBe("unsupported_charset");
-          expect(codeOfThrow(() => parseUrlencodedEntries(Buffer.from("a=b"), { charset: label, maxFields: 10 }))).toBe("unsupported_charset");
+          expect(codeOfThrow(() => parseUrlencodedEntries(Buffer.from("a=b"), { charset: label, maxFields: 10 }))).toBe(
+            "unsupported_charset",
+          );
         }),
         100,
       ),
@@ -138,23 +191,30 @@ describe("charset decoding (fuzzed)", () => {
     "a sender cannot grow the decoder cache: padded and re-cased labels reuse one decoder",
     () =>
       check(
-        fc.property(fc.array(fc.tuple(fc.nat({ max: 64 }), fc.mixedCase(fc.constantFrom(...Object.values(LABELS).flat())), fc.nat({ max: 64 })), { minLength: 1, maxLength: 30 }), (variants) => {
-          for (const [, label] of variants) decodeText(Buffer.alloc(0), label);
-          const Original = util.TextDecoder;
-          let constructed = 0;
-          util.TextDecoder = new Proxy(Original, {
-            construct(target, args: ConstructorParameters<typeof TextDecoder>) {
-              constructed++;
-              return Reflect.construct(target, args);
-            },
-          });
-          try {
-            for (const [before, label, after] of variants) decodeText(Buffer.alloc(0), `${" ".repeat(before)}${label}${"\t".repeat(after)}`);
-          } finally {
-            util.TextDecoder = Original;
-          }
-          expect(constructed).toBe(0);
-        }),
+        fc.property(
+          fc.array(fc.tuple(fc.nat({ max: 64 }), fc.mixedCase(fc.constantFrom(...Object.values(LABELS).flat())), fc.nat({ max: 64 })), {
+            minLength: 1,
+            maxLength: 30,
+          }),
+          (variants) => {
+            for (const [, label] of variants) decodeText(Buffer.alloc(0), label);
+            const Original = util.TextDecoder;
+            let constructed = 0;
+            util.TextDecoder = new Proxy(Original, {
+              construct(target, args: ConstructorParameters<typeof TextDecoder>) {
+                constructed++;
+                return Reflect.construct(target, args);
+              },
+            });
+            try {
+              for (const [before, label, after] of variants)
+                decodeText(Buffer.alloc(0), `${" ".repeat(before)}${label}${"\t".repeat(after)}`);
+            } finally {
+              util.TextDecoder = Original;
+            }
+            expect(constructed).toBe(0);
+          },
+        ),
         200,
       ),
     PROPERTY_TIMEOUT_MS,

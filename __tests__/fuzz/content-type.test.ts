@@ -7,9 +7,12 @@ import { assertNoPrototypePollution } from "./invariants.js";
 const TCHAR = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const token = fc.string({ unit: fc.constantFrom(...Array.from(TCHAR)), minLength: 1, maxLength: 12 });
 /** Parameter names: tokens, and names an object already has (`constructor`, `__proto__`, `toString`). */
-const paramName = fc.oneof({ weight: 5, arbitrary: token }, { weight: 1, arbitrary: fc.constantFrom("constructor", "__proto__", "toString", "valueOf", "charset", "boundary") });
+const paramName = fc.oneof(
+  { weight: 5, arbitrary: token },
+  { weight: 1, arbitrary: fc.constantFrom("constructor", "__proto__", "toString", "valueOf", "charset", "boundary") },
+);
 /** Any text a quoted-string may carry, `;`, `=`, `"` and `\` included. */
-const quotedText = fc.string({ unit: fc.constantFrom(...Array.from("ab ;=,\"\\\t/:()<>@?[]{}é")), maxLength: 12 });
+const quotedText = fc.string({ unit: fc.constantFrom(...Array.from('ab ;=,"\\\t/:()<>@?[]{}é')), maxLength: 12 });
 
 /** RFC 9110 quoted-string: quotes and backslashes escaped. */
 function quote(text: string): string {
@@ -40,14 +43,25 @@ describe("Content-Type parsing (fuzzed)", () => {
   );
 
   test(
-    "a well-formed media type with parameters (tokens or quoted strings holding ; = \" \\) reads back exactly",
+    'a well-formed media type with parameters (tokens or quoted strings holding ; = " \\) reads back exactly',
     () =>
       check(
         fc.property(
           fc.tuple(token, token),
-          fc.array(fc.tuple(paramName, fc.oneof(token.map((value) => ({ value, quoted: false })), quotedText.map((value) => ({ value, quoted: true }))), ows, ows), {
-            maxLength: 5,
-          }),
+          fc.array(
+            fc.tuple(
+              paramName,
+              fc.oneof(
+                token.map((value) => ({ value, quoted: false })),
+                quotedText.map((value) => ({ value, quoted: true })),
+              ),
+              ows,
+              ows,
+            ),
+            {
+              maxLength: 5,
+            },
+          ),
           ([type, subtype], params) => {
             const header = `${type}/${subtype}${params.map(([name, { value, quoted }, before, after]) => `${before};${after}${name}=${quoted ? quote(value) : value}`).join("")}`;
             const parsed = parseContentType(header);

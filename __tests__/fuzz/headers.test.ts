@@ -13,7 +13,9 @@ const headerValue = fc.oneof(
 );
 
 /** Header entries as a caller of `receive()` may pass them: names in any ASCII case, the same name twice in different cases. */
-const headerEntries = fc.array(fc.tuple(fc.oneof(fc.mixedCase(fc.constantFrom(...NAMES)), fc.string({ maxLength: 8 })), headerValue), { maxLength: 10 });
+const headerEntries = fc.array(fc.tuple(fc.oneof(fc.mixedCase(fc.constantFrom(...NAMES)), fc.string({ maxLength: 8 })), headerValue), {
+  maxLength: 10,
+});
 
 /** What the documented lookup gives: the lower-case key if set, else the first key equal ignoring case; arrays joined as Node joins repeats. */
 function expected(entries: readonly (readonly [string, unknown])[], name: string): string | undefined {

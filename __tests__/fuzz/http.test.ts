@@ -113,7 +113,17 @@ describe("over HTTP, through Express (fuzzed)", () => {
               placement: fc.constantFrom(...placementsOf(mount.provider)),
               values: fc.oneof(
                 { weight: 3, arbitrary: fc.constantFrom(...mount.secrets).map((secret) => [secret]) },
-                { weight: 2, arbitrary: fc.array(fc.oneof(fc.constantFrom(...mount.secrets), fc.constantFrom(...mount.secrets).map((secret) => ` ${secret}x`), headerText), { maxLength: 2 }) },
+                {
+                  weight: 2,
+                  arbitrary: fc.array(
+                    fc.oneof(
+                      fc.constantFrom(...mount.secrets),
+                      fc.constantFrom(...mount.secrets).map((secret) => ` ${secret}x`),
+                      headerText,
+                    ),
+                    { maxLength: 2 },
+                  ),
+                },
               ),
               nameCase: fc.nat({ max: 2 }),
               method: fc.oneof({ weight: 8, arbitrary: fc.constant("POST") }, fc.constantFrom("GET", "PUT", "DELETE", "PATCH", "OPTIONS")),
@@ -131,16 +141,29 @@ describe("over HTTP, through Express (fuzzed)", () => {
             const mount = mounted[index]!;
             mount.record.reset();
             let body = Buffer.from(delivery.body);
-            if (mutate !== null && String(delivery.headers["content-type"]).includes("json")) body = Buffer.from(JSON.stringify(mutationOf(JSON.parse(body.toString()), mutate)));
+            if (mutate !== null && String(delivery.headers["content-type"]).includes("json"))
+              body = Buffer.from(JSON.stringify(mutationOf(JSON.parse(body.toString()), mutate)));
             const credentialName = headerNameOf(mount.provider, placement);
             const scheme = placement === "authorization" ? "Bearer " : "";
             const headers: [string, string][] = Object.entries(delivery.headers).map(([name, value]) => [casing(name, nameCase), value]);
             if (placement !== "query") for (const value of values) headers.push([casing(credentialName, nameCase), `${scheme}${value}`]);
             const query = placement === "query" ? values.map((value) => `token=${encodeURIComponent(value)}`).join("&") : "";
             if (framing.kind === "chunked") headers.push(["Transfer-Encoding", "chunked"]);
-            else headers.push(["Content-Length", String(framing.kind === "smaller" ? Math.max(body.length - framing.by, 0) : framing.kind === "larger" ? body.length + framing.by : body.length)]);
+            else
+              headers.push([
+                "Content-Length",
+                String(
+                  framing.kind === "smaller"
+                    ? Math.max(body.length - framing.by, 0)
+                    : framing.kind === "larger"
+                      ? body.length + framing.by
+                      : body.length,
+                ),
+              ]);
             const payload = framing.kind === "chunked" ? chunkedBody(fc.sample(chunkingOf(body), { seed, numRuns: 1 })[0]!) : body;
-            const head = requestHead(`/hooks/${mount.provider.name}${query ? `?${query}` : ""}`, headers).toString("latin1").replace(/^POST /, `${method} `);
+            const head = requestHead(`/hooks/${mount.provider.name}${query ? `?${query}` : ""}`, headers)
+              .toString("latin1")
+              .replace(/^POST /, `${method} `);
             const wire = Buffer.concat([Buffer.from(head, "latin1"), payload]);
 
             const answer = await rawExchange(port, fc.sample(chunkingOf(wire), { seed, numRuns: 1 })[0]!);

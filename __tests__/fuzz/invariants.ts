@@ -99,7 +99,9 @@ const GUARDED: readonly object[] = [
 type PrototypeState = Map<PropertyKey, PropertyDescriptor | undefined>[];
 
 function prototypeState(): PrototypeState {
-  return GUARDED.map((prototype) => new Map(Reflect.ownKeys(prototype).map((key) => [key, Object.getOwnPropertyDescriptor(prototype, key)])));
+  return GUARDED.map(
+    (prototype) => new Map(Reflect.ownKeys(prototype).map((key) => [key, Object.getOwnPropertyDescriptor(prototype, key)])),
+  );
 }
 
 function sameDescriptor(a: PropertyDescriptor | undefined, b: PropertyDescriptor | undefined): boolean {

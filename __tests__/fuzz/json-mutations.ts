@@ -27,7 +27,25 @@ function containers(root: unknown): Container[] {
   return found;
 }
 
-const REPLACEMENTS: readonly unknown[] = [null, true, false, 0, -1, 1.5, 1e308, "", "x", "0", "2026-13-45", "x".repeat(2000), {}, [], [null], { id: null }, "__proto__"];
+const REPLACEMENTS: readonly unknown[] = [
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1.5,
+  1e308,
+  "",
+  "x",
+  "0",
+  "2026-13-45",
+  "x".repeat(2000),
+  {},
+  [],
+  [null],
+  { id: null },
+  "__proto__",
+];
 
 function pick<T>(items: readonly T[], next: () => number): T {
   return items[Math.floor(next() * items.length)]!;
@@ -72,7 +90,12 @@ export function mutationOf(value: unknown, seed: number): unknown {
       default:
         // On objects only: an array's own "constructor" would break the next splice() here, not the receiver.
         if (!Array.isArray(target)) {
-          Object.defineProperty(target, pick(["__proto__", "constructor", "prototype"], next), { value: { polluted: true }, enumerable: true, configurable: true, writable: true });
+          Object.defineProperty(target, pick(["__proto__", "constructor", "prototype"], next), {
+            value: { polluted: true },
+            enumerable: true,
+            configurable: true,
+            writable: true,
+          });
         }
     }
   }
@@ -84,7 +107,9 @@ export function withExtraFields(value: unknown, seed: number): { value: unknown;
   const next = random(seed);
   const copy: unknown = structuredClone(value);
   // Empty objects in samples are maps (`reactions`, `emojis`, `settings`), whose values the schemas type: no fields to add there.
-  const objects = containers(copy).filter((container): container is Record<string, unknown> => !Array.isArray(container) && Object.keys(container).length > 0);
+  const objects = containers(copy).filter(
+    (container): container is Record<string, unknown> => !Array.isArray(container) && Object.keys(container).length > 0,
+  );
   const marker = `zz_fuzz_${seed}`;
   if (objects.length === 0) return { value: copy, marker };
   pick(objects, next)[marker] = { added: [1, "two", null] };

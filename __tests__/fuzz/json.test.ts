@@ -33,7 +33,11 @@ function serialize(node: JsonTree, escapeKeys: boolean): string {
   if (node === null || typeof node !== "object") return JSON.stringify(node);
   if ("list" in node) return `[${node.list.map((item) => serialize(item, escapeKeys)).join(",")}]`;
   const members = node.entries.map(([name, value]) => {
-    const spelled = escapeKeys ? `"${Array.from(name).map((char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`).join("")}"` : JSON.stringify(name);
+    const spelled = escapeKeys
+      ? `"${Array.from(name)
+          .map((char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`)
+          .join("")}"`
+      : JSON.stringify(name);
     return `${spelled} :${serialize(value, escapeKeys)}`;
   });
   return `{${members.join(",")}}`;
@@ -102,7 +106,10 @@ describe("JSON bodies (fuzzed)", () => {
     () =>
       check(
         fc.property(
-          fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.string({ maxLength: 40 }).map((text) => Buffer.from(`{"a":${text}}`))),
+          fc.oneof(
+            fc.uint8Array({ maxLength: 64 }),
+            fc.string({ maxLength: 40 }).map((text) => Buffer.from(`{"a":${text}}`)),
+          ),
           fc.option(fc.constantFrom("utf-8", "UTF-16LE", "utf-16be", "shift_jis", "latin1", "bogus", " utf-8 ", "x-user-defined")),
           (bytes, charset) => {
             try {

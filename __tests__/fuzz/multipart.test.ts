@@ -20,12 +20,24 @@ function hasControl(text: string): boolean {
 
 /** Names and filenames a browser may send: unicode, brackets, spaces, quotes (no path separators in filenames). */
 // Control characters are percent-encoded by browsers; busboy refuses them raw in a part header.
-const partName = fc.oneof(wellFormedString({ maxLength: 8 }).filter((name) => !hasControl(name)), bracketKey(3));
-const fileName = wellFormedString({ minLength: 1, maxLength: 8 }).filter((name) => !hasControl(name) && !/[/\\]/.test(name) && name.trim() === name && name !== "." && name !== "..");
+const partName = fc.oneof(
+  wellFormedString({ maxLength: 8 }).filter((name) => !hasControl(name)),
+  bracketKey(3),
+);
+const fileName = wellFormedString({ minLength: 1, maxLength: 8 }).filter(
+  (name) => !hasControl(name) && !/[/\\]/.test(name) && name.trim() === name && name !== "." && name !== "..",
+);
 
-const fieldPart = fc.record({ name: partName, value: wellFormedString({ maxLength: 40 }) }).map(({ name, value }): Part => ({ name, value: Buffer.from(value, "utf8") }));
+const fieldPart = fc
+  .record({ name: partName, value: wellFormedString({ maxLength: 40 }) })
+  .map(({ name, value }): Part => ({ name, value: Buffer.from(value, "utf8") }));
 const filePart = fc
-  .record({ name: partName, filename: fileName, value: fc.uint8Array({ maxLength: 200 }), contentType: fc.constantFrom("application/octet-stream", "image/png", "application/json") })
+  .record({
+    name: partName,
+    filename: fileName,
+    value: fc.uint8Array({ maxLength: 200 }),
+    contentType: fc.constantFrom("application/octet-stream", "image/png", "application/json"),
+  })
   .map(({ value, ...rest }): Part => ({ ...rest, value: Buffer.from(value) }));
 const validParts = fc.array(fc.oneof({ weight: 3, arbitrary: fieldPart }, { weight: 1, arbitrary: filePart }), { maxLength: 12 });
 
@@ -79,12 +91,43 @@ describe("multipart bodies through busboy (fuzzed)", () => {
           fc.oneof(
             fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)),
             fc
-              .array(fc.oneof(fc.constantFrom("--B", "--B--", "\r\n", "Content-Disposition: form-data", "; name=\"a\"", "; name=", "; filename=\"f\"", "; filename*=utf-8''%E2%82%AC", "Content-Type: text/plain; charset=bogus", "Content-Type: text/plain; charset=shift_jis", "Content-Transfer-Encoding: base64", "\r\n\r\n", "x", "a[b]", "__proto__", "\u00ff"), fc.string({ maxLength: 4 })), { maxLength: 40 })
+              .array(
+                fc.oneof(
+                  fc.constantFrom(
+                    "--B",
+                    "--B--",
+                    "\r\n",
+                    "Content-Disposition: form-data",
+                    '; name="a"',
+                    "; name=",
+                    '; filename="f"',
+                    "; filename*=utf-8''%E2%82%AC",
+                    "Content-Type: text/plain; charset=bogus",
+                    "Content-Type: text/plain; charset=shift_jis",
+                    "Content-Transfer-Encoding: base64",
+                    "\r\n\r\n",
+                    "x",
+                    "a[b]",
+                    "__proto__",
+                    "\u00ff",
+                  ),
+                  fc.string({ maxLength: 4 }),
+                ),
+                { maxLength: 40 },
+              )
               .map((parts) => Buffer.from(parts.join(""), "latin1")),
           ),
-          fc.oneof(fc.constant(multipartType("B")), fc.constant("multipart/form-data"), fc.constant("multipart/form-data; boundary="), fc.string({ maxLength: 30 }).map((text) => `multipart/form-data; ${text}`)),
+          fc.oneof(
+            fc.constant(multipartType("B")),
+            fc.constant("multipart/form-data"),
+            fc.constant("multipart/form-data; boundary="),
+            fc.string({ maxLength: 30 }).map((text) => `multipart/form-data; ${text}`),
+          ),
           async (body, contentType) => {
-            const outcome = await settleOrHang(parseMultipart(body, { "content-type": contentType }, { maxFileSize: 100, maxFiles: 3, maxFields: 10, maxFieldSize: 100 }), 2000);
+            const outcome = await settleOrHang(
+              parseMultipart(body, { "content-type": contentType }, { maxFileSize: 100, maxFiles: 3, maxFields: 10, maxFieldSize: 100 }),
+              2000,
+            );
             if (outcome.kind === "resolved") expect(unsafeKeyPath(outcome.value)).toBeUndefined();
             else expect(["malformed_body", "body_too_large", "unsupported_charset"]).toContain(codeOf(outcome));
             assertNoPrototypePollution();
@@ -120,18 +163,33 @@ describe("multipart bodies through busboy (fuzzed)", () => {
       check(
         fc.asyncProperty(
           fc
-            .record({ maxFileSize: fc.integer({ min: 1, max: 300 }), maxFiles: fc.integer({ min: 1, max: 5 }), maxFields: fc.integer({ min: 1, max: 8 }), maxFieldSize: fc.integer({ min: 1, max: 300 }) })
+            .record({
+              maxFileSize: fc.integer({ min: 1, max: 300 }),
+              maxFiles: fc.integer({ min: 1, max: 5 }),
+              maxFields: fc.integer({ min: 1, max: 8 }),
+              maxFieldSize: fc.integer({ min: 1, max: 300 }),
+            })
             .chain((limits) =>
               fc.tuple(
                 fc.constant(limits),
-                fc.record({ fields: around(limits.maxFields), files: around(limits.maxFiles), fieldSize: around(limits.maxFieldSize), fileSize: around(limits.maxFileSize) }),
+                fc.record({
+                  fields: around(limits.maxFields),
+                  files: around(limits.maxFiles),
+                  fieldSize: around(limits.maxFieldSize),
+                  fileSize: around(limits.maxFileSize),
+                }),
               ),
             ),
           boundaryArb,
           async ([limits, shape], boundary) => {
             const parts: Part[] = [
               ...Array.from({ length: shape.fields }, (_, i): Part => ({ name: `f${i}`, value: Buffer.alloc(shape.fieldSize, 0x61) })),
-              ...Array.from({ length: shape.files }, (_, i): Part => ({ name: `u${i}`, filename: `u${i}.bin`, contentType: "application/octet-stream", value: Buffer.alloc(shape.fileSize, 0x62) })),
+              ...Array.from({ length: shape.files }, (_, i): Part => ({
+                name: `u${i}`,
+                filename: `u${i}.bin`,
+                contentType: "application/octet-stream",
+                value: Buffer.alloc(shape.fileSize, 0x62),
+              })),
             ];
             fc.pre(fits(boundary, parts));
             const over =
@@ -153,13 +211,24 @@ describe("multipart bodies through busboy (fuzzed)", () => {
     "thousands of parts: up to maxFields parse, beyond is 413, never a hang",
     () =>
       check(
-        fc.asyncProperty(fc.integer({ min: 0, max: 4000 }), fc.integer({ min: 1, max: 2500 }), fc.constantFrom("a[]", "k%d", "o[%d][x]"), async (count, maxFields, pattern) => {
-          const parts = Array.from({ length: count }, (_, i): Part => ({ name: pattern.replace("%d", String(i)), value: Buffer.from(String(i)) }));
-          const outcome = await settleOrHang(parseMultipart(multipartBody(parts, "XyZ"), { "content-type": multipartType("XyZ") }, { ...roomy, maxFields }), 5000);
-          expect(codeOf(outcome)).toBe(count > maxFields ? "body_too_large" : "resolved");
-          if (outcome.kind === "resolved" && pattern === "a[]" && count > 0) expect(outcome.value["a"]).toHaveLength(count);
-          await watch.assertQuiet();
-        }),
+        fc.asyncProperty(
+          fc.integer({ min: 0, max: 4000 }),
+          fc.integer({ min: 1, max: 2500 }),
+          fc.constantFrom("a[]", "k%d", "o[%d][x]"),
+          async (count, maxFields, pattern) => {
+            const parts = Array.from({ length: count }, (_, i): Part => ({
+              name: pattern.replace("%d", String(i)),
+              value: Buffer.from(String(i)),
+            }));
+            const outcome = await settleOrHang(
+              parseMultipart(multipartBody(parts, "XyZ"), { "content-type": multipartType("XyZ") }, { ...roomy, maxFields }),
+              5000,
+            );
+            expect(codeOf(outcome)).toBe(count > maxFields ? "body_too_large" : "resolved");
+            if (outcome.kind === "resolved" && pattern === "a[]" && count > 0) expect(outcome.value["a"]).toHaveLength(count);
+            await watch.assertQuiet();
+          },
+        ),
         25,
       ),
     PROPERTY_TIMEOUT_MS,

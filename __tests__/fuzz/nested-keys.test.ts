@@ -10,7 +10,10 @@ import { hasOrdinaryPrototypes, nestingDepth, unsafeKeyPath } from "./walk.js";
 /** A form value: text, or (from multipart) a file-like object. */
 const formValue = fc.oneof(
   { weight: 5, arbitrary: unicodeString({ maxLength: 6 }) },
-  { weight: 1, arbitrary: fc.constant({ filename: "f.bin", mimeType: "application/octet-stream", encoding: "7bit", data: Buffer.from("x") }) },
+  {
+    weight: 1,
+    arbitrary: fc.constant({ filename: "f.bin", mimeType: "application/octet-stream", encoding: "7bit", data: Buffer.from("x") }),
+  },
 );
 
 /** Key names that round-trip through Rails-style fields: no brackets, not numeric, not empty, not prototype keys. */
@@ -75,7 +78,13 @@ describe("nested-key expansion (fuzzed)", () => {
     () =>
       check(
         fc.property(
-          fc.array(fc.tuple(fc.oneof(plainName, fc.constantFrom(...UNSAFE_KEYS, "toString", "valueOf", "hasOwnProperty")), unicodeString({ maxLength: 4 })), { maxLength: 30 }),
+          fc.array(
+            fc.tuple(
+              fc.oneof(plainName, fc.constantFrom(...UNSAFE_KEYS, "toString", "valueOf", "hasOwnProperty")),
+              unicodeString({ maxLength: 4 }),
+            ),
+            { maxLength: 30 },
+          ),
           (fields) => {
             const expected = new Map<string, string[]>();
             for (const [key, value] of fields) {
@@ -96,17 +105,22 @@ describe("nested-key expansion (fuzzed)", () => {
     "deep nesting and huge key counts: bounded depth, every field kept, no pollution",
     () =>
       check(
-        fc.property(fc.integer({ min: 1, max: 20_000 }), fc.integer({ min: 0, max: 5000 }), fc.constantFrom("a[]", "k%d", "a[%d]", "a[b][%d][c]"), (count, depth, pattern) => {
-          const deepKey = `x${"[y]".repeat(depth)}`;
-          const fields: [string, string][] = Array.from({ length: count }, (_, i) => [pattern.replace("%d", String(i)), String(i)]);
-          fields.push([deepKey, "deep"], [`${deepKey}[__proto__][polluted]`, "yes"]);
-          const form = expandNestedKeys(fields);
-          expect(nestingDepth(form)).toBeLessThanOrEqual(34);
-          expect(unsafeKeyPath(form)).toBeUndefined();
-          if (pattern === "a[]") expect(form["a"]).toHaveLength(count);
-          if (pattern === "k%d") expect(Object.keys(form)).toHaveLength(count + 1);
-          assertNoPrototypePollution();
-        }),
+        fc.property(
+          fc.integer({ min: 1, max: 20_000 }),
+          fc.integer({ min: 0, max: 5000 }),
+          fc.constantFrom("a[]", "k%d", "a[%d]", "a[b][%d][c]"),
+          (count, depth, pattern) => {
+            const deepKey = `x${"[y]".repeat(depth)}`;
+            const fields: [string, string][] = Array.from({ length: count }, (_, i) => [pattern.replace("%d", String(i)), String(i)]);
+            fields.push([deepKey, "deep"], [`${deepKey}[__proto__][polluted]`, "yes"]);
+            const form = expandNestedKeys(fields);
+            expect(nestingDepth(form)).toBeLessThanOrEqual(34);
+            expect(unsafeKeyPath(form)).toBeUndefined();
+            if (pattern === "a[]") expect(form["a"]).toHaveLength(count);
+            if (pattern === "k%d") expect(Object.keys(form)).toHaveLength(count + 1);
+            assertNoPrototypePollution();
+          },
+        ),
         40,
       ),
     PROPERTY_TIMEOUT_MS,
@@ -117,10 +131,18 @@ describe("nested-key expansion (fuzzed)", () => {
     () =>
       check(
         fc.property(
-          fc.dictionary(fc.oneof(bracketKey(5), fc.constantFrom(...UNSAFE_KEYS)), fc.oneof(unicodeString({ maxLength: 4 }), fc.array(unicodeString({ maxLength: 3 }), { maxLength: 3 }), fc.jsonValue({ maxDepth: 3 })), {
-            maxKeys: 12,
-            noNullPrototype: false,
-          }),
+          fc.dictionary(
+            fc.oneof(bracketKey(5), fc.constantFrom(...UNSAFE_KEYS)),
+            fc.oneof(
+              unicodeString({ maxLength: 4 }),
+              fc.array(unicodeString({ maxLength: 3 }), { maxLength: 3 }),
+              fc.jsonValue({ maxDepth: 3 }),
+            ),
+            {
+              maxKeys: 12,
+              noNullPrototype: false,
+            },
+          ),
           fc.constantFrom("urlencoded" as const, "multipart" as const, "json" as const),
           (body, format) => {
             // JSON.parse turns "__proto__" into an own key, as body parsers do.

@@ -25,7 +25,10 @@ function isRight(provider: ProviderCase, secrets: readonly string[], { form, val
 
 describe.each(PROVIDERS.map((provider) => [provider.name, provider] as const))("%s: receive() on anything (fuzzed)", (_name, provider) => {
   // Two distinctive secrets (a rotation), with no surrounding whitespace (headers would lose it).
-  const secrets = fc.sample(distinctiveSecret(false).filter((secret) => secret.trim() === secret), { seed: FUZZ_SEED, numRuns: 2 });
+  const secrets = fc.sample(
+    distinctiveSecret(false).filter((secret) => secret.trim() === secret),
+    { seed: FUZZ_SEED, numRuns: 2 },
+  );
   const record = recorder();
   // Default dedupe: repeats of a sample are part of the traffic.
   const receiver = provider.create(secrets, { logger: record.logger, limit: FUZZ_LIMIT });
@@ -74,7 +77,11 @@ describe.each(PROVIDERS.map((provider) => [provider.name, provider] as const))("
         fc.asyncProperty(
           provider.deliveries.chain((delivery) => {
             const length = Buffer.byteLength(delivery.body);
-            return fc.tuple(fc.constant(delivery), fc.nat({ max: length }), fc.array(fc.tuple(fc.nat({ max: length - 1 }), fc.nat({ max: 255 })), { maxLength: 3 }));
+            return fc.tuple(
+              fc.constant(delivery),
+              fc.nat({ max: length }),
+              fc.array(fc.tuple(fc.nat({ max: length - 1 }), fc.nat({ max: 255 })), { maxLength: 3 }),
+            );
           }),
           async ([delivery, cut, flips]) => {
             record.reset();
@@ -82,7 +89,12 @@ describe.each(PROVIDERS.map((provider) => [provider.name, provider] as const))("
             for (const [at, byte] of flips) bytes[at] = byte;
             const body = bytes.subarray(0, cut);
             const credential = provider.credentialForms[0]!(secrets[0]!);
-            const answer = await receiver.receive({ method: "POST", headers: { ...delivery.headers, ...credential.headers }, query: credential.query, body });
+            const answer = await receiver.receive({
+              method: "POST",
+              headers: { ...delivery.headers, ...credential.headers },
+              query: credential.query,
+              body,
+            });
             assertDocumentedAnswer(answer);
             expect([200, 400, 415]).toContain(answer.status);
             assertNoPrototypePollution();
@@ -103,16 +115,27 @@ describe.each(PROVIDERS.map((provider) => [provider.name, provider] as const))("
       check(
         fc.asyncProperty(
           // OneInbox's transcript.partial is the known bug below.
-          provider.deliveries.filter((delivery) => String(delivery.headers["content-type"]).includes("json") && !String(delivery.body).includes('"transcript.partial"')),
+          provider.deliveries.filter(
+            (delivery) =>
+              String(delivery.headers["content-type"]).includes("json") && !String(delivery.body).includes('"transcript.partial"'),
+          ),
           fc.oneof(fc.nat({ max: 300 }), fc.integer({ min: 1000, max: 100_000 })),
           fc.constantFrom("[", '{"a":'),
           async (delivery, depth, open) => {
             record.reset();
             const close = open === "[" ? "]" : "}";
             const deep = `${open.repeat(depth)}1${close.repeat(depth)}`;
-            const text = JSON.stringify({ ...(JSON.parse(String(delivery.body)) as object), zz_deep: 0 }).replace('"zz_deep":0', `"zz_deep":${deep}`);
+            const text = JSON.stringify({ ...(JSON.parse(String(delivery.body)) as object), zz_deep: 0 }).replace(
+              '"zz_deep":0',
+              `"zz_deep":${deep}`,
+            );
             const credential = provider.credentialForms[0]!(secrets[0]!);
-            const answer = await roomy.receive({ method: "POST", headers: { ...delivery.headers, ...credential.headers }, query: credential.query, body: text });
+            const answer = await roomy.receive({
+              method: "POST",
+              headers: { ...delivery.headers, ...credential.headers },
+              query: credential.query,
+              body: text,
+            });
             assertDocumentedAnswer(answer);
             expect([200, 400]).toContain(answer.status);
             await watch.assertQuiet();
@@ -130,7 +153,10 @@ test("OneInbox transcript.partial with a field nested 20 000 deep gets a deliver
   const provider = PROVIDERS.find((one) => one.name === "oneinbox")!;
   const receiver = provider.create(["token"], { dedupe: false });
   const delivery = oneInboxDelivery("transcript.partial");
-  const text = JSON.stringify({ ...delivery.payload, zz_deep: 0 }).replace('"zz_deep":0', `"zz_deep":${"[".repeat(20_000)}${"]".repeat(20_000)}`);
+  const text = JSON.stringify({ ...delivery.payload, zz_deep: 0 }).replace(
+    '"zz_deep":0',
+    `"zz_deep":${"[".repeat(20_000)}${"]".repeat(20_000)}`,
+  );
   const answer = await receiver.receive({ method: "POST", headers: { ...delivery.headers, authorization: "Bearer token" }, body: text });
   assertDocumentedAnswer(answer);
   expect(answer.status).toBe(200);

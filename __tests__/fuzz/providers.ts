@@ -4,13 +4,21 @@ import type { z } from "zod";
 import type { WebhookError } from "../../lib/core/errors.js";
 import type { EventSchemas } from "../../lib/core/protocol.js";
 import type { Logger, WebhookEventBase, WebhookRequest, WebhookResponse } from "../../lib/core/types.js";
-import { createKakaoBizmessageReceiver, kakaoBizmessageEventSchemas, kakaoEnvelopeSchema } from "../../lib/providers/kakao-bizmessage/index.js";
+import {
+  createKakaoBizmessageReceiver,
+  kakaoBizmessageEventSchemas,
+  kakaoEnvelopeSchema,
+} from "../../lib/providers/kakao-bizmessage/index.js";
 import { createMisskeyReceiver, misskeyEnvelopeSchema, misskeyEventSchemas } from "../../lib/providers/misskey/index.js";
 import { createOkskyReceiver, normalizeOkskyBody, okskyEnvelopeSchema, okskyEventSchemas } from "../../lib/providers/oksky/index.js";
 import { createOneInboxReceiver, oneInboxEnvelopeSchema, oneInboxEventSchemas } from "../../lib/providers/oneinbox/index.js";
 import { createPokepayReceiver, pokepayEnvelopeSchema, pokepayEventSchemas } from "../../lib/providers/pokepay/index.js";
 import type { Delivery } from "../../lib/testing/delivery.js";
-import { kakaoBizmessageDelivery, kakaoBizmessageEventNames, kakaoTemplateUpdateDelivery } from "../../lib/testing/samples/kakao-bizmessage.js";
+import {
+  kakaoBizmessageDelivery,
+  kakaoBizmessageEventNames,
+  kakaoTemplateUpdateDelivery,
+} from "../../lib/testing/samples/kakao-bizmessage.js";
 import { misskeyDelivery, misskeyEventNames } from "../../lib/testing/samples/misskey.js";
 import { okskyDelivery, okskyEventNames, type OkskySampleLayout } from "../../lib/testing/samples/oksky.js";
 import { oneInboxDelivery, oneInboxEventNames } from "../../lib/testing/samples/oneinbox.js";
@@ -96,7 +104,9 @@ export const PROVIDERS: readonly ProviderCase[] = [
     name: "oksky",
     create: (secrets, settings) => createOkskyReceiver({ secret: secrets, ...settings }),
     credentialForms: [inHeader("x-oksky-secret-token")],
-    deliveries: fc.tuple(fc.constantFrom(...okskyEventNames), fc.constantFrom(...OKSKY_LAYOUTS)).map(([event, [contentType, layout]]) => okskyDelivery(event, { contentType, layout })),
+    deliveries: fc
+      .tuple(fc.constantFrom(...okskyEventNames), fc.constantFrom(...OKSKY_LAYOUTS))
+      .map(([event, [contentType, layout]]) => okskyDelivery(event, { contentType, layout })),
     events: okskyEventSchemas,
     envelope: okskyEnvelopeSchema,
     nameOf: (envelope) => `${str(envelope["object_name"])}.${str(envelope["action"])}`,

@@ -60,11 +60,16 @@ export function rawExchange(port: number, chunks: readonly Buffer[], timeoutMs =
 
 /** A request's head: request line and header lines exactly as given (names keep their case). */
 export function requestHead(path: string, headers: readonly (readonly [string, string])[]): Buffer {
-  return Buffer.from(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers.map(([name, value]) => `${name}: ${value}\r\n`).join("")}\r\n`, "latin1");
+  return Buffer.from(
+    `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers.map(([name, value]) => `${name}: ${value}\r\n`).join("")}\r\n`,
+    "latin1",
+  );
 }
 
 /** A body in chunked transfer coding, cut into the given pieces. */
 export function chunkedBody(pieces: readonly Buffer[]): Buffer {
-  const parts = pieces.filter((piece) => piece.length > 0).map((piece) => Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from("\r\n")]));
+  const parts = pieces
+    .filter((piece) => piece.length > 0)
+    .map((piece) => Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from("\r\n")]));
   return Buffer.concat([...parts, Buffer.from("0\r\n\r\n")]);
 }

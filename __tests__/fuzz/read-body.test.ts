@@ -98,20 +98,25 @@ describe("readBody (fuzzed)", () => {
     "a body that stalls (slow drip) is request_timeout once the time runs out, or 413 if already over",
     () =>
       check(
-        fc.asyncProperty(chunkedBytes(1024), fc.nat({ max: 2000 }), fc.integer({ min: 1, max: 30 }), async ({ bytes, chunks }, limit, timeoutMs) => {
-          let index = 0;
-          // Yields its chunks, then nothing more, never ending: a client dripping a body it never finishes.
-          const stream = new Readable({
-            read() {
-              while (index < chunks.length && chunks[index]!.length === 0) index++;
-              if (index < chunks.length) this.push(chunks[index++]!);
-            },
-          });
-          const outcome = await settleOrHang(readBody(stream, { limit, timeoutMs }), 1000);
-          expect(codeOf(outcome)).toBe(bytes.length > limit ? "body_too_large" : "request_timeout");
-          stream.destroy();
-          await watch.assertQuiet();
-        }),
+        fc.asyncProperty(
+          chunkedBytes(1024),
+          fc.nat({ max: 2000 }),
+          fc.integer({ min: 1, max: 30 }),
+          async ({ bytes, chunks }, limit, timeoutMs) => {
+            let index = 0;
+            // Yields its chunks, then nothing more, never ending: a client dripping a body it never finishes.
+            const stream = new Readable({
+              read() {
+                while (index < chunks.length && chunks[index]!.length === 0) index++;
+                if (index < chunks.length) this.push(chunks[index++]!);
+              },
+            });
+            const outcome = await settleOrHang(readBody(stream, { limit, timeoutMs }), 1000);
+            expect(codeOf(outcome)).toBe(bytes.length > limit ? "body_too_large" : "request_timeout");
+            stream.destroy();
+            await watch.assertQuiet();
+          },
+        ),
         100,
       ),
     PROPERTY_TIMEOUT_MS,

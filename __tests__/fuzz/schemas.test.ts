@@ -22,7 +22,12 @@ function harness(provider: ProviderCase) {
     record,
     send: async (request: Omit<WebhookRequest, "method">) => {
       record.reset();
-      const answer = await receiver.receive({ method: "POST", ...request, headers: { ...request.headers, ...credential.headers }, query: credential.query });
+      const answer = await receiver.receive({
+        method: "POST",
+        ...request,
+        headers: { ...request.headers, ...credential.headers },
+        query: credential.query,
+      });
       const body = assertDocumentedAnswer(answer);
       // A known event reaches listeners only as its schema's output.
       for (const event of record.events) {
@@ -39,7 +44,9 @@ function harness(provider: ProviderCase) {
 
 /** Prototype keys go before validation (documented): the oracle drops them the same way. */
 function withoutPrototypeKeys(text: string): unknown {
-  return JSON.parse(text, (key, value: unknown) => (key === "__proto__" || key === "constructor" || key === "prototype" ? undefined : value));
+  return JSON.parse(text, (key, value: unknown) =>
+    key === "__proto__" || key === "constructor" || key === "prototype" ? undefined : value,
+  );
 }
 
 /** What a provider must answer to a JSON payload, derived from its own exported schemas. */
@@ -92,7 +99,12 @@ describe.each(PROVIDERS.map((provider) => [provider.name, provider] as const))("
     () =>
       check(
         fc.asyncProperty(
-          provider.deliveries.filter((delivery) => JSON_TYPES.has(delivery.headers["content-type"] ?? "") && typeof delivery.body === "string" && !delivery.body.includes('"data":{')),
+          provider.deliveries.filter(
+            (delivery) =>
+              JSON_TYPES.has(delivery.headers["content-type"] ?? "") &&
+              typeof delivery.body === "string" &&
+              !delivery.body.includes('"data":{'),
+          ),
           fc.nat(),
           async (delivery, seed) => {
             const payload: unknown = JSON.parse(delivery.body.toString());
@@ -118,7 +130,11 @@ describe.each(PROVIDERS.map((provider) => [provider.name, provider] as const))("
             const text = JSON.stringify(mutationOf(JSON.parse(delivery.body.toString()), seed));
             const { status, code, events } = await send({ ...delivery, body: text });
             const expected = expectedAnswer(provider, text);
-            expect({ status, code, known: events[0]?.known }).toEqual({ status: expected.status, code: expected.code, known: expected.known });
+            expect({ status, code, known: events[0]?.known }).toEqual({
+              status: expected.status,
+              code: expected.code,
+              known: expected.known,
+            });
           },
         ),
         250,
@@ -133,13 +149,23 @@ describe.each(PROVIDERS.map((provider) => [provider.name, provider] as const))("
         fc.asyncProperty(
           fc.oneof(
             fc.jsonValue().map((value): WebhookRequest["body"] => JSON.stringify(value)),
-            fc.anything({ withNullPrototype: true, withMap: true, withSet: true, withBoxedValues: true, withTypedArray: true, withSparseArray: true }).map(preParsed),
+            fc
+              .anything({
+                withNullPrototype: true,
+                withMap: true,
+                withSet: true,
+                withBoxedValues: true,
+                withTypedArray: true,
+                withSparseArray: true,
+              })
+              .map(preParsed),
           ),
           fc.constantFrom("application/json", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"),
           async (body, contentType) => {
             const { status, code } = await send({ headers: { "content-type": contentType }, body });
             expect([200, 400, 415]).toContain(status);
-            if (status === 400) expect(["malformed_body", "invalid_envelope", ...(provider.resends ? ["invalid_payload"] : [])]).toContain(code);
+            if (status === 400)
+              expect(["malformed_body", "invalid_envelope", ...(provider.resends ? ["invalid_payload"] : [])]).toContain(code);
           },
         ),
         250,

@@ -19,9 +19,15 @@ function encodeComponent(text: string, upper: boolean, plus: boolean): string {
 
 /** Form-body text: separators, escapes (valid, stray, truncated), brackets and raw high bytes. */
 const formishBytes = fc
-  .array(fc.oneof(fc.constantFrom("&", "=", "%", "%2", "%zz", "%25", "+", "[", "]", "a", "__proto__", "%ff", "%c3%a9", "%ed%a0%80", "\u00ff"), fc.string({ maxLength: 3 })), {
-    maxLength: 30,
-  })
+  .array(
+    fc.oneof(
+      fc.constantFrom("&", "=", "%", "%2", "%zz", "%25", "+", "[", "]", "a", "__proto__", "%ff", "%c3%a9", "%ed%a0%80", "\u00ff"),
+      fc.string({ maxLength: 3 }),
+    ),
+    {
+      maxLength: 30,
+    },
+  )
   .map((parts) => Buffer.from(parts.join(""), "latin1"));
 
 describe("urlencoded bodies (fuzzed)", () => {
@@ -49,11 +55,15 @@ describe("urlencoded bodies (fuzzed)", () => {
     () =>
       check(
         fc.property(
-          fc.array(fc.tuple(fc.oneof(wellFormedString({ maxLength: 8 }), bracketKey()), wellFormedString({ maxLength: 12 })), { maxLength: 20 }),
+          fc.array(fc.tuple(fc.oneof(wellFormedString({ maxLength: 8 }), bracketKey()), wellFormedString({ maxLength: 12 })), {
+            maxLength: 20,
+          }),
           fc.boolean(),
           fc.boolean(),
           (fields, upper, plus) => {
-            const body = fields.map(([key, value]) => `${encodeComponent(key, upper, plus)}=${encodeComponent(value, upper, plus)}`).join("&");
+            const body = fields
+              .map(([key, value]) => `${encodeComponent(key, upper, plus)}=${encodeComponent(value, upper, plus)}`)
+              .join("&");
             // An empty key and value encode to "=", which is a field; "" between two "&" is not.
             expect(parseUrlencodedEntries(Buffer.from(body, "latin1"), { maxFields: 1000 })).toEqual(fields);
           },
@@ -67,19 +77,25 @@ describe("urlencoded bodies (fuzzed)", () => {
     "invalid UTF-8 after percent-decoding is malformed_body, never replacement characters",
     () =>
       check(
-        fc.property(fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 16 }), fc.uint8Array({ maxLength: 8 }).map((tail) => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), tail]))), (bytes) => {
-          const valid = Buffer.from(Buffer.from(bytes).toString("utf8"), "utf8").equals(Buffer.from(bytes));
-          const body = `k=${[...bytes].map((byte) => `%${byte.toString(16).padStart(2, "0")}`).join("")}`;
-          let outcome: string;
-          try {
-            outcome = parseUrlencodedEntries(Buffer.from(body), { maxFields: 10 })[0]![1];
-          } catch (error) {
-            outcome = isWebhookError(error) ? error.code : "foreign";
-          }
-          // A leading U+FEFF in a field is text, kept like any other character.
-          const expected = Buffer.from(bytes).toString("utf8");
-          expect(outcome).toBe(valid ? expected : "malformed_body");
-        }),
+        fc.property(
+          fc.oneof(
+            fc.uint8Array({ minLength: 1, maxLength: 16 }),
+            fc.uint8Array({ maxLength: 8 }).map((tail) => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), tail])),
+          ),
+          (bytes) => {
+            const valid = Buffer.from(Buffer.from(bytes).toString("utf8"), "utf8").equals(Buffer.from(bytes));
+            const body = `k=${[...bytes].map((byte) => `%${byte.toString(16).padStart(2, "0")}`).join("")}`;
+            let outcome: string;
+            try {
+              outcome = parseUrlencodedEntries(Buffer.from(body), { maxFields: 10 })[0]![1];
+            } catch (error) {
+              outcome = isWebhookError(error) ? error.code : "foreign";
+            }
+            // A leading U+FEFF in a field is text, kept like any other character.
+            const expected = Buffer.from(bytes).toString("utf8");
+            expect(outcome).toBe(valid ? expected : "malformed_body");
+          },
+        ),
         500,
       ),
     PROPERTY_TIMEOUT_MS,

@@ -37,7 +37,9 @@ export interface RedisServerOptions {
  */
 export async function startRedisServer({ persistent = false }: RedisServerOptions = {}): Promise<RedisServer> {
   if (!existsSync(REDIS_SERVER)) {
-    throw new Error(`${REDIS_SERVER} is missing: these tests need a real Redis. Install it with \`apt-get install -y redis-server\` (.ci/run does).`);
+    throw new Error(
+      `${REDIS_SERVER} is missing: these tests need a real Redis. Install it with \`apt-get install -y redis-server\` (.ci/run does).`,
+    );
   }
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "ewr-redis-"));
@@ -48,8 +50,8 @@ export async function startRedisServer({ persistent = false }: RedisServerOption
     const started = spawn(REDIS_SERVER, args, { stdio: ["ignore", "pipe", "pipe"] });
     child = started;
     let output = "";
-    started.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    started.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    started.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    started.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
     await waitForPong(port, started, () => output);
   };
   const stop = async () => {
@@ -89,7 +91,9 @@ function freePort(): Promise<number> {
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
       const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
+      server.close(() => {
+        resolve(port);
+      });
     });
   });
 }
@@ -111,9 +115,15 @@ function ping(port: number): Promise<boolean> {
       socket.destroy();
       resolve(ok);
     };
-    socket.setTimeout(500, () => done(false));
-    socket.once("error", () => done(false));
-    socket.once("data", (data) => done(data.toString().startsWith("+PONG")));
+    socket.setTimeout(500, () => {
+      done(false);
+    });
+    socket.once("error", () => {
+      done(false);
+    });
+    socket.once("data", (data) => {
+      done(data.toString().startsWith("+PONG"));
+    });
     socket.connect(port, "127.0.0.1", () => socket.write("PING\r\n"));
   });
 }
@@ -121,7 +131,9 @@ function ping(port: number): Promise<boolean> {
 function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    child.once("exit", () => resolve());
+    child.once("exit", () => {
+      resolve();
+    });
     child.kill(signal);
   });
 }

@@ -63,7 +63,7 @@ describe("RedisInbox on a real server", () => {
     await Promise.all(records.map((record) => inboxes[0]!.add(record, { leaseMs: 1, now })));
     const drain = async (inbox: RedisInbox) => {
       const keys: string[] = [];
-      for (let batch; (batch = await inbox.leaseDue({ limit: 3, leaseMs: 60_000, now: now + 10 })).length > 0; ) {
+      for (let batch; (batch = await inbox.leaseDue({ limit: 3, leaseMs: 60_000, now: now + 10 })).length > 0;) {
         keys.push(...batch.map((r) => r.key));
       }
       return keys;

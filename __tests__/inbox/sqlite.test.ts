@@ -10,7 +10,9 @@ import { newRecord } from "./new-record.js";
 const dir = mkdtempSync(join(tmpdir(), "ewr-sqlite-inbox-"));
 let files = 0;
 const newFile = () => join(dir, `inbox-${++files}.sqlite`);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describeInboxContract("SqliteInbox", async (options) => {
   const path = newFile();
@@ -113,13 +115,20 @@ const WORKER = `
 /** A separate node process leasing one record at a time until none is due; `go()` starts it. */
 function leaseWorker(path: string, now: number) {
   const hook = join(__dirname, "..", "helpers", "ts-require.cjs");
-  const env = { ...process.env, INBOX_SOURCE: join(__dirname, "..", "..", "lib", "inbox", "sqlite.ts"), INBOX_PATH: path, INBOX_NOW: String(now) };
+  const env = {
+    ...process.env,
+    INBOX_SOURCE: join(__dirname, "..", "..", "lib", "inbox", "sqlite.ts"),
+    INBOX_PATH: path,
+    INBOX_NOW: String(now),
+  };
   const child = spawn(process.execPath, ["-r", hook, "-e", WORKER], { env, stdio: ["pipe", "pipe", "inherit"] });
   let out = "";
   let onReady: () => void = () => {};
   const ready = new Promise<void>((resolve, reject) => {
     onReady = resolve;
-    child.once("exit", (code) => reject(new Error(`lease worker exited with ${code} before it was ready`)));
+    child.once("exit", (code) => {
+      reject(new Error(`lease worker exited with ${code} before it was ready`));
+    });
   });
   child.stdout.on("data", (chunk: Buffer) => {
     out += chunk.toString();
@@ -127,7 +136,10 @@ function leaseWorker(path: string, now: number) {
   });
   const keys = new Promise<string[]>((resolve, reject) => {
     child.once("exit", (code) => {
-      if (code !== 0) return reject(new Error(`lease worker exited with ${code}`));
+      if (code !== 0) {
+        reject(new Error(`lease worker exited with ${code}`));
+        return;
+      }
       resolve(JSON.parse(out.slice("ready\n".length)) as string[]);
     });
   });

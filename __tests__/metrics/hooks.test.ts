@@ -52,7 +52,16 @@ describe("webhookMetrics hooks, called directly", () => {
     const registry = new Registry();
     const { hooks } = webhookMetrics({ registry });
     const error = new WebhookError("handler_failed", "A listener failed.");
-    call(hooks, "onFailed", { ...base(), event: "note", known: true, deliveryId: "x", durationMs: 5, retry: true, code: "handler_failed", error });
+    call(hooks, "onFailed", {
+      ...base(),
+      event: "note",
+      known: true,
+      deliveryId: "x",
+      durationMs: 5,
+      retry: true,
+      code: "handler_failed",
+      error,
+    });
     call(hooks, "onResponse", { ...base(), status: 200, outcome: "duplicate", event: "note", known: true, deliveryId: "x", durationMs: 1 });
     call(hooks, "onResponse", { ...base(), status: 200, outcome: "duplicate", event: "zzz", known: false, deliveryId: "y", durationMs: 1 });
     const invalid = new WebhookError("invalid_payload", "bad");
@@ -81,7 +90,15 @@ describe("webhookMetrics hooks, called directly", () => {
   test("names follow the prefix; a bad prefix is refused", async () => {
     const registry = new Registry();
     const { hooks } = webhookMetrics({ registry, prefix: "myapp_hooks_" });
-    call(hooks, "onResponse", { ...base("oksky"), status: 401, outcome: "signature_missing", event: undefined, known: undefined, deliveryId: undefined, durationMs: 2 });
+    call(hooks, "onResponse", {
+      ...base("oksky"),
+      status: 401,
+      outcome: "signature_missing",
+      event: undefined,
+      known: undefined,
+      deliveryId: undefined,
+      durationMs: 2,
+    });
     const samples = await scrape(registry);
     expect(valueOf(samples, "myapp_hooks_requests_total", { provider: "oksky", outcome: "signature_missing", status: "401" })).toBe(1);
     expect(find(samples, "webhook_requests_total")).toEqual([]);
@@ -107,7 +124,15 @@ describe("registration", () => {
     const first = webhookMetrics({ registry });
     const second = webhookMetrics({ registry });
     for (const { hooks } of [first, second]) {
-      call(hooks, "onResponse", { ...base(), status: 200, outcome: "ok", event: "note", known: true, deliveryId: undefined, durationMs: 1 });
+      call(hooks, "onResponse", {
+        ...base(),
+        status: 200,
+        outcome: "ok",
+        event: "note",
+        known: true,
+        deliveryId: undefined,
+        durationMs: 1,
+      });
     }
     expect(valueOf(await scrape(registry), "webhook_requests_total", { provider: "misskey", outcome: "ok", status: "200" })).toBe(2);
   });
@@ -122,8 +147,18 @@ describe("registration", () => {
     try {
       const { hooks } = webhookMetrics();
       webhookMetrics();
-      call(hooks, "onResponse", { ...base(), status: 405, outcome: "method_not_allowed", event: undefined, known: undefined, deliveryId: undefined, durationMs: 0 });
-      expect(valueOf(await scrape(register), "webhook_requests_total", { provider: "misskey", outcome: "method_not_allowed", status: "405" })).toBe(1);
+      call(hooks, "onResponse", {
+        ...base(),
+        status: 405,
+        outcome: "method_not_allowed",
+        event: undefined,
+        known: undefined,
+        deliveryId: undefined,
+        durationMs: 0,
+      });
+      expect(
+        valueOf(await scrape(register), "webhook_requests_total", { provider: "misskey", outcome: "method_not_allowed", status: "405" }),
+      ).toBe(1);
     } finally {
       register.clear();
     }

@@ -35,10 +35,18 @@ describe("observeInbox", () => {
     const metrics = webhookMetrics({ registry });
     const inbox = await filledInbox();
     metrics.observeInbox(inbox);
-    expect(seriesOf(await scrape(registry), "webhook_inbox_records")).toEqual({ "status=pending": 2, "status=failed": 1, "status=done": 1 });
+    expect(seriesOf(await scrape(registry), "webhook_inbox_records")).toEqual({
+      "status=pending": 2,
+      "status=failed": 1,
+      "status=done": 1,
+    });
 
     await inbox.add(newRecord(), { leaseMs: 60_000, now: Date.now() });
-    expect(seriesOf(await scrape(registry), "webhook_inbox_records")).toEqual({ "status=pending": 3, "status=failed": 1, "status=done": 1 });
+    expect(seriesOf(await scrape(registry), "webhook_inbox_records")).toEqual({
+      "status=pending": 3,
+      "status=failed": 1,
+      "status=done": 1,
+    });
   });
 
   test("no inbox, no inbox metric", async () => {
@@ -78,6 +86,10 @@ describe("observeInbox", () => {
       "provider=b,status=done": 0,
     });
     stopA();
-    expect(Object.keys(seriesOf(await scrape(registry), "webhook_inbox_records"))).toEqual(["provider=b,status=pending", "provider=b,status=failed", "provider=b,status=done"]);
+    expect(Object.keys(seriesOf(await scrape(registry), "webhook_inbox_records"))).toEqual([
+      "provider=b,status=pending",
+      "provider=b,status=failed",
+      "provider=b,status=done",
+    ]);
   });
 });

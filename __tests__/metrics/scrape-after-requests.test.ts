@@ -24,7 +24,9 @@ function setup() {
   const errors: WebhookError[] = [];
   const misskey = createMisskeyReceiver({ secret: MISSKEY_SECRET, hooks: metrics.hooks }).onError((e) => void errors.push(e));
   const oksky = createOkskyReceiver({ secret: OKSKY_SECRET, hooks: [metrics.hooks] }).onError((e) => void errors.push(e));
-  const pokepay = createPokepayReceiver({ auth: { token: POKEPAY_TOKEN }, hooks: webhookMetrics({ registry }).hooks }).onError((e) => void errors.push(e));
+  const pokepay = createPokepayReceiver({ auth: { token: POKEPAY_TOKEN }, hooks: webhookMetrics({ registry }).hooks }).onError(
+    (e) => void errors.push(e),
+  );
   misskey.on("note", () => undefined);
   misskey.on("follow", () => {
     throw new Error("listener bug");
@@ -135,7 +137,11 @@ describe("scraping after real requests through real receivers", () => {
     const inbox = new MemoryInbox();
     metrics.observeInbox(inbox, { provider: "misskey" });
     let calls = 0;
-    const misskey = createMisskeyReceiver({ secret: MISSKEY_SECRET, hooks: metrics.hooks, inbox: { store: inbox, backoffMs: 1, maxBackoffMs: 1, pollIntervalMs: 60_000 } })
+    const misskey = createMisskeyReceiver({
+      secret: MISSKEY_SECRET,
+      hooks: metrics.hooks,
+      inbox: { store: inbox, backoffMs: 1, maxBackoffMs: 1, pollIntervalMs: 60_000 },
+    })
       .on("note", () => {
         calls++;
         if (calls === 1) throw new Error("first attempt fails");
@@ -146,14 +152,25 @@ describe("scraping after real requests through real receivers", () => {
       expect((await misskey.receive(note)).status).toBe(200);
       expect((await misskey.receive(note)).status).toBe(200);
       let samples = await scrape(registry);
-      expect(seriesOf(samples, "webhook_inbox_records")).toEqual({ "provider=misskey,status=pending": 1, "provider=misskey,status=failed": 0, "provider=misskey,status=done": 0 });
-      expect(seriesOf(samples, "webhook_requests_total")).toEqual({ "outcome=ok,provider=misskey,status=200": 1, "outcome=duplicate,provider=misskey,status=200": 1 });
+      expect(seriesOf(samples, "webhook_inbox_records")).toEqual({
+        "provider=misskey,status=pending": 1,
+        "provider=misskey,status=failed": 0,
+        "provider=misskey,status=done": 0,
+      });
+      expect(seriesOf(samples, "webhook_requests_total")).toEqual({
+        "outcome=ok,provider=misskey,status=200": 1,
+        "outcome=duplicate,provider=misskey,status=200": 1,
+      });
 
       await new Promise((resolve) => setTimeout(resolve, 5));
       await misskey.replay([]); // polls: the retry is due
       samples = await scrape(registry);
       expect(calls).toBe(2);
-      expect(seriesOf(samples, "webhook_inbox_records")).toEqual({ "provider=misskey,status=pending": 0, "provider=misskey,status=failed": 0, "provider=misskey,status=done": 1 });
+      expect(seriesOf(samples, "webhook_inbox_records")).toEqual({
+        "provider=misskey,status=pending": 0,
+        "provider=misskey,status=failed": 0,
+        "provider=misskey,status=done": 1,
+      });
       expect(seriesOf(samples, "webhook_events_total")).toEqual({
         "event=note,provider=misskey,result=failed": 1,
         "event=note,provider=misskey,result=dispatched": 1,

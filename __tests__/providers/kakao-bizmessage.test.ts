@@ -1,5 +1,4 @@
 import { mount } from "../fixtures/mount.js";
-import express from "express";
 import {
   createKakaoBizmessageReceiver,
   isKakaoTemplateUpdate,
@@ -7,8 +6,6 @@ import {
   type KakaoBizmessageReceiver,
   type KakaoBizmessageReceiverOptions,
 } from "../../lib/providers/kakao-bizmessage/index.js";
-import type { WebhookError } from "../../lib/core/errors.js";
-import type { Delivery } from "../../lib/testing/delivery.js";
 import {
   kakaoBizmessageDelivery,
   kakaoBizmessageEventNames,
@@ -125,7 +122,9 @@ describe("KakaoTalk Bizmessage receiver", () => {
     expect((await post(kakaoBizmessageDelivery("MESSAGE_RESULT_UPDATE", { secret: SECRET }))).status).toBe(200);
     const rejected = kakaoTemplateUpdateDelivery("SOME_OTHER_NAME", {
       secret: SECRET,
-      overrides: { hooks: [{ ...kakaoTemplateUpdateDelivery("x").payload.hooks[0]!, status: "TSC04", comments: [{ id: "12", status: "REJ" }] }] },
+      overrides: {
+        hooks: [{ ...kakaoTemplateUpdateDelivery("x").payload.hooks[0]!, status: "TSC04", comments: [{ id: "12", status: "REJ" }] }],
+      },
     });
     expect((await post(rejected)).status).toBe(200);
     expect(statuses).toEqual(["TEMPLATE_STATUS_UPDATE ORDER_SHIPPED TSC03 APR", "SOME_OTHER_NAME ORDER_SHIPPED TSC04 REJ"]);

@@ -1,7 +1,12 @@
 import express from "express";
 import request from "supertest";
 import type { WebhookError } from "../../lib/core/errors.js";
-import { createMisskeyReceiver, misskeyEventSchemas, type MisskeyEventName, type MisskeyReceiverOptions } from "../../lib/providers/misskey/index.js";
+import {
+  createMisskeyReceiver,
+  misskeyEventSchemas,
+  type MisskeyEventName,
+  type MisskeyReceiverOptions,
+} from "../../lib/providers/misskey/index.js";
 import type { Delivery } from "../../lib/testing/delivery.js";
 import { misskeyDelivery, misskeyEventNames, misskeyPayload } from "../../lib/testing/samples/misskey.js";
 import { bodyOf } from "../fixtures/test-receiver.js";
@@ -36,7 +41,15 @@ describe("every Misskey event", () => {
 
   test.each(misskeyEventNames)("%s reaches on(name) validated, with id and meta", async (name) => {
     const { receiver, errors } = setup();
-    const seen: { name: string; id: string | undefined; payload: unknown; meta: unknown; provider: string; known: boolean; receivedAt: Date }[] = [];
+    const seen: {
+      name: string;
+      id: string | undefined;
+      payload: unknown;
+      meta: unknown;
+      provider: string;
+      known: boolean;
+      receivedAt: Date;
+    }[] = [];
     receiver.on(name, (e) => {
       seen.push(e);
     });
@@ -123,7 +136,10 @@ describe("typed payloads", () => {
     receiver.on("note", (e) => {
       note = e.payload.body.note;
     });
-    const delivery = misskeyDelivery("note", { secret: SECRET, overrides: { newTopLevel: 1, body: { note: { poll: { choices: [] }, visibility: "local-only" } } } });
+    const delivery = misskeyDelivery("note", {
+      secret: SECRET,
+      overrides: { newTopLevel: 1, body: { note: { poll: { choices: [] }, visibility: "local-only" } } },
+    });
     expect((await receiver.receive(delivery)).status).toBe(200);
     expect(note?.["poll"]).toEqual({ choices: [] });
     expect(note?.["visibility"]).toBe("local-only");
@@ -289,7 +305,10 @@ describe("through Express", () => {
     expect(seen).toEqual(["Hello, fediverse!"]);
     const dup = await request(app).post("/hooks/misskey").set(d.headers).send(d.body);
     expect(dup.body).toEqual({ ok: true, duplicate: true });
-    const bad = await request(app).post("/hooks/misskey").set({ ...d.headers, "x-misskey-hook-secret": "x" }).send(d.body);
+    const bad = await request(app)
+      .post("/hooks/misskey")
+      .set({ ...d.headers, "x-misskey-hook-secret": "x" })
+      .send(d.body);
     expect(bad.status).toBe(401);
     expect(bad.body.error).toBe("signature_mismatch");
   });

@@ -1,4 +1,13 @@
-import { createOkskyReceiver, envelopeFromJsonApi, normalizeOkskyBody, objectNameOfType, okskyBoolean, okskyEventSchemas, okskyInt, okskyNullable } from "../../lib/providers/oksky/index.js";
+import {
+  createOkskyReceiver,
+  envelopeFromJsonApi,
+  normalizeOkskyBody,
+  objectNameOfType,
+  okskyBoolean,
+  okskyEventSchemas,
+  okskyInt,
+  okskyNullable,
+} from "../../lib/providers/oksky/index.js";
 import type { UploadedFile } from "../../lib/core/content-types/multipart.js";
 
 const envelope = { action: "create", object_name: "Message", object: { id: 1, content: "hi" } };
@@ -66,7 +75,12 @@ describe("envelopeFromJsonApi", () => {
 });
 
 describe("normalizeOkskyBody", () => {
-  const file = (text: string): UploadedFile => ({ filename: "p.json", mimeType: "application/json", encoding: "7bit", data: Buffer.from(text, "utf8") });
+  const file = (text: string): UploadedFile => ({
+    filename: "p.json",
+    mimeType: "application/json",
+    encoding: "7bit",
+    data: Buffer.from(text, "utf8"),
+  });
 
   test("a plain envelope passes through untouched", () => {
     expect(normalizeOkskyBody(envelope, "json")).toEqual({ payload: envelope, original: undefined });
@@ -97,7 +111,12 @@ describe("normalizeOkskyBody", () => {
   });
 
   test("a file part that is not UTF-8 JSON is skipped", () => {
-    const broken: UploadedFile = { filename: "p.json", mimeType: "application/json", encoding: "7bit", data: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) };
+    const broken: UploadedFile = {
+      filename: "p.json",
+      mimeType: "application/json",
+      encoding: "7bit",
+      data: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]),
+    };
     const body = { payload: broken };
     expect(normalizeOkskyBody(body, "multipart").payload).toBe(body);
   });
@@ -110,7 +129,10 @@ describe("normalizeOkskyBody", () => {
   test("JSON bodies are not searched for fields; prototype keys in a field are dropped", () => {
     const wrapped = { payload: JSON.stringify(envelope) };
     expect(normalizeOkskyBody(wrapped, "json").payload).toBe(wrapped);
-    const hostile = normalizeOkskyBody({ payload: '{"action":"create","object_name":"Message","object":{"id":1,"__proto__":{"x":1}}}' }, "urlencoded");
+    const hostile = normalizeOkskyBody(
+      { payload: '{"action":"create","object_name":"Message","object":{"id":1,"__proto__":{"x":1}}}' },
+      "urlencoded",
+    );
     expect(Object.keys((hostile.payload as { object: object }).object)).toEqual(["id"]);
   });
 
@@ -129,7 +151,14 @@ describe("coercing schemas", () => {
   });
 
   test("okskyBoolean reads booleans and their form spellings", () => {
-    expect([true, false, "true", "false", "1", "0"].map((value) => okskyBoolean.parse(value))).toEqual([true, false, true, false, true, false]);
+    expect([true, false, "true", "false", "1", "0"].map((value) => okskyBoolean.parse(value))).toEqual([
+      true,
+      false,
+      true,
+      false,
+      true,
+      false,
+    ]);
     expect(okskyBoolean.safeParse("yes").success).toBe(false);
   });
 
@@ -140,7 +169,17 @@ describe("coercing schemas", () => {
 });
 
 test("ids OK SKY types as strings are read as strings, even sent as numbers", () => {
-  const message = { id: 1, room_id: 2, content: null, user_id: 3, created_at: "t", updated_at: "t", kind: "image", drive_id: 2060, stamp_id: "" };
+  const message = {
+    id: 1,
+    room_id: 2,
+    content: null,
+    user_id: 3,
+    created_at: "t",
+    updated_at: "t",
+    kind: "image",
+    drive_id: 2060,
+    stamp_id: "",
+  };
   const parsed = okskyEventSchemas["Message.create"].parse({ action: "create", object_name: "Message", object: message });
   expect(parsed.object).toMatchObject({ drive_id: "2060", stamp_id: null, settings: {}, info: {}, tags: [] });
 });

@@ -86,7 +86,8 @@ describe("coercion of form values", () => {
     receiver.on("Message.create", (event) => {
       object = event.payload.object;
     });
-    const body = "action=create&object_name=Message&object[id]=10305&object[room_id]=3157&object[user_id]=1421&object[content]=hi" +
+    const body =
+      "action=create&object_name=Message&object[id]=10305&object[room_id]=3157&object[user_id]=1421&object[content]=hi" +
       "&object[kind]=text&object[created_at]=2017-09-20T18%3A48%3A21.797%2B09%3A00&object[updated_at]=2017-09-20T18%3A48%3A21.797%2B09%3A00" +
       "&object[drive_id]=&object[stamp_id]=&object[deleted_at]=&object[tags][]=vip&object[settings][alt]=a.jpg";
     const response = await receiver.receive({
@@ -96,7 +97,18 @@ describe("coercion of form values", () => {
     });
     expect(errors).toEqual([]);
     expect(response.status).toBe(200);
-    expect(object).toMatchObject({ id: 10305, room_id: 3157, user_id: 1421, content: "hi", drive_id: null, stamp_id: null, deleted_at: null, tags: ["vip"], settings: { alt: "a.jpg" }, info: {} });
+    expect(object).toMatchObject({
+      id: 10305,
+      room_id: 3157,
+      user_id: 1421,
+      content: "hi",
+      drive_id: null,
+      stamp_id: null,
+      deleted_at: null,
+      tags: ["vip"],
+      settings: { alt: "a.jpg" },
+      info: {},
+    });
     expect(object?.created_at).toBe("2017-09-20T18:48:21.797+09:00");
   });
 
@@ -110,16 +122,27 @@ describe("coercion of form values", () => {
     receiver.on("Support.create", (event) => {
       supports.push(event.payload.object);
     });
-    await send(receiver, okskyDelivery("Room.update", { secret: SECRET, contentType: "multipart/form-data", overrides: { object: { enabled: true } } }));
+    await send(
+      receiver,
+      okskyDelivery("Room.update", { secret: SECRET, contentType: "multipart/form-data", overrides: { object: { enabled: true } } }),
+    );
     await send(receiver, okskyDelivery("Support.create", { secret: SECRET, contentType: "multipart/form-data" }));
     expect(errors).toEqual([]);
-    expect(rooms[0]).toMatchObject({ is_private: false, enabled: true, awaiting_support: false, external_service_id: null, client_id: 1, latest_message_id: 1384 });
+    expect(rooms[0]).toMatchObject({
+      is_private: false,
+      enabled: true,
+      awaiting_support: false,
+      external_service_id: null,
+      client_id: 1,
+      latest_message_id: 1384,
+    });
     expect(supports[0]).toMatchObject({ end_time: null, user_id: 1, room_id: 615 });
   });
 
   test("a number that is not an integer is an invalid payload, not a silent guess", async () => {
     const { receiver, events, errors } = setup();
-    const body = "action=create&object_name=Support&object[id]=1.5&object[room_id]=2&object[start_time]=&object[end_time]=&object[created_at]=x&object[updated_at]=x&object[user_id]=3";
+    const body =
+      "action=create&object_name=Support&object[id]=1.5&object[room_id]=2&object[start_time]=&object[end_time]=&object[created_at]=x&object[updated_at]=x&object[user_id]=3";
     const response = await receiver.receive({
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", "x-oksky-secret-token": SECRET },
@@ -243,7 +266,14 @@ describe("refusals and the always-200 policy", () => {
     });
     expect(response.status).toBe(200);
     expect(errors).toEqual([]);
-    expect(events).toEqual([expect.objectContaining({ name: "MessageProvider.destroy", known: false, payload: JSON.parse(body), meta: expect.objectContaining({ subdomain: "acme" }) })]);
+    expect(events).toEqual([
+      expect.objectContaining({
+        name: "MessageProvider.destroy",
+        known: false,
+        payload: JSON.parse(body),
+        meta: expect.objectContaining({ subdomain: "acme" }),
+      }),
+    ]);
   });
 
   test("a body that is no envelope at all is refused as invalid_envelope", async () => {
@@ -282,7 +312,8 @@ describe("meta and charset", () => {
       contents.push(event.payload.object.content);
     });
     // "テスト" in Shift_JIS is 83 65 83 58 83 67.
-    const body = "action=create&object_name=Message&object[id]=1&object[room_id]=2&object[user_id]=3&object[content]=%83e%83X%83g" +
+    const body =
+      "action=create&object_name=Message&object[id]=1&object[room_id]=2&object[user_id]=3&object[content]=%83e%83X%83g" +
       "&object[kind]=text&object[created_at]=2021-01-01T00%3A00%3A00%2B09%3A00&object[updated_at]=2021-01-01T00%3A00%3A00%2B09%3A00";
     const response = await receiver.receive({
       method: "POST",
@@ -306,14 +337,20 @@ describe("behind Express", () => {
   test.each([false, true])("every content type works (global express.json/urlencoded: %s)", async (globalParsers) => {
     const { receiver, events, errors } = setup();
     const app = appWith(receiver, globalParsers);
-    const deliveries = combinations.map(([contentType, layout]) => okskyDelivery("Message.create", { secret: SECRET, contentType, layout }));
+    const deliveries = combinations.map(([contentType, layout]) =>
+      okskyDelivery("Message.create", { secret: SECRET, contentType, layout }),
+    );
     for (const delivery of deliveries) {
       const response = await request(app).post("/hooks/oksky").set(delivery.headers).send(delivery.body);
       expect(response.status).toBe(200);
     }
     expect(errors).toEqual([]);
-    expect(events.map((event) => (event.payload as { object: { id: unknown } }).object.id)).toEqual(deliveries.map((d) => d.payload.object.id));
-    expect(events.map((event) => (event.payload as { object: { content: unknown } }).object.content)).toEqual(deliveries.map(() => "テストメッセージその１"));
+    expect(events.map((event) => (event.payload as { object: { id: unknown } }).object.id)).toEqual(
+      deliveries.map((d) => d.payload.object.id),
+    );
+    expect(events.map((event) => (event.payload as { object: { content: unknown } }).object.content)).toEqual(
+      deliveries.map(() => "テストメッセージその１"),
+    );
   });
 
   test("a wrong secret is refused with 401 through the router", async () => {
@@ -345,6 +382,8 @@ describe("sample builder", () => {
   test("gives fresh ids per call and refuses a layout its content type cannot carry", () => {
     expect(okskyPayload("Message.create").object.id).not.toBe(okskyPayload("Message.create").object.id);
     expect(() => okskyDelivery("Message.create", { layout: "nested" })).toThrow(TypeError);
-    expect(() => okskyDelivery("Message.create", { contentType: "application/x-www-form-urlencoded", layout: "payload-file" })).toThrow(TypeError);
+    expect(() => okskyDelivery("Message.create", { contentType: "application/x-www-form-urlencoded", layout: "payload-file" })).toThrow(
+      TypeError,
+    );
   });
 });

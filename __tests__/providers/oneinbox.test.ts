@@ -8,8 +8,6 @@ import {
   type OneInboxReceiverOptions,
 } from "../../lib/providers/oneinbox/index.js";
 import type { VerifiableRequest } from "../../lib/core/auth/authenticator.js";
-import type { WebhookError } from "../../lib/core/errors.js";
-import type { Delivery } from "../../lib/testing/delivery.js";
 import { oneInboxDelivery, oneInboxEventNames, oneInboxPayload } from "../../lib/testing/samples/oneinbox.js";
 
 const TOKEN = "oneinbox-token";
@@ -48,7 +46,10 @@ describe("OneInbox receiver: events", () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ ok: true });
     expect(seen).toHaveLength(1);
-    const id = name === "transcript.partial" ? expect.stringMatching(new RegExp(`^transcript\\.partial:${d.payload.call_id}:[0-9a-f]{32}$`)) : `${name}:${d.payload.call_id}`;
+    const id =
+      name === "transcript.partial"
+        ? expect.stringMatching(new RegExp(`^transcript\\.partial:${d.payload.call_id}:[0-9a-f]{32}$`))
+        : `${name}:${d.payload.call_id}`;
     expect(seen[0]).toEqual({ name, event: name, callId: d.payload.call_id, id, userAgent: "OneInbox-Webhooks/1.0" });
   });
 
@@ -84,7 +85,9 @@ describe("OneInbox receiver: events", () => {
     receiver.on("call.ended", (e) => {
       seen.push([e.id, e.payload.call_id, e.payload.to_number, e.payload.duration_seconds]);
     });
-    await post(oneInboxDelivery("call.ended", { token: TOKEN, overrides: { call_id: 4711, to_number: 919876543210, duration_seconds: "87.5" } }));
+    await post(
+      oneInboxDelivery("call.ended", { token: TOKEN, overrides: { call_id: 4711, to_number: 919876543210, duration_seconds: "87.5" } }),
+    );
     expect(seen).toEqual([["call.ended:4711", "4711", "919876543210", 87.5]]);
   });
 
@@ -131,7 +134,11 @@ describe("OneInbox receiver: dedupe and answers", () => {
     expect((await post(json(second))).body).toEqual({ ok: true });
     expect((await post(first)).body).toEqual({ ok: true, duplicate: true });
     // The same content with its keys in another order is the same delivery.
-    const reordered = { messages: first.payload.messages.map(({ content, role }) => ({ content, role })), call_id: first.payload.call_id, event: "transcript.partial" };
+    const reordered = {
+      messages: first.payload.messages.map(({ content, role }) => ({ content, role })),
+      call_id: first.payload.call_id,
+      event: "transcript.partial",
+    };
     expect((await post(json(reordered))).body).toEqual({ ok: true, duplicate: true });
     expect(counts).toEqual([2, 3]);
   });

@@ -9,8 +9,6 @@ import {
   type PokepayReceiverOptions,
 } from "../../lib/providers/pokepay/index.js";
 import type { VerifiableRequest } from "../../lib/core/auth/authenticator.js";
-import type { WebhookError } from "../../lib/core/errors.js";
-import type { Delivery } from "../../lib/testing/delivery.js";
 import { pokepayDelivery, pokepayEventNames, pokepayPayload } from "../../lib/testing/samples/pokepay.js";
 
 const TOKEN = "pokepay-token";
@@ -28,7 +26,9 @@ describe("Pokepay receiver: events", () => {
   test("samples cover every documented task", () => {
     expect(pokepayEventNames).toEqual(["bulk_shops", "process_user_stats_operation"]);
     expect(pokepayPayload("bulk_shops")).toEqual({ task: "bulk_shops" });
-    expect(pokepayPayload("process_user_stats_operation").operation_id).not.toBe(pokepayPayload("process_user_stats_operation").operation_id);
+    expect(pokepayPayload("process_user_stats_operation").operation_id).not.toBe(
+      pokepayPayload("process_user_stats_operation").operation_id,
+    );
   });
 
   test.each(pokepayEventNames)("%s reaches on() with its typed payload", async (name: PokepayEventName) => {
@@ -54,7 +54,9 @@ describe("Pokepay receiver: events", () => {
     });
     const d = pokepayDelivery("process_user_stats_operation", { token: TOKEN, overrides: { reason: "timeout" } });
     await post(d);
-    await post(pokepayDelivery("process_user_stats_operation", { token: TOKEN, overrides: { operation_id: randomUUID(), status: "completed" } }));
+    await post(
+      pokepayDelivery("process_user_stats_operation", { token: TOKEN, overrides: { operation_id: randomUUID(), status: "completed" } }),
+    );
     expect(seen).toEqual([["terminated", d.payload.operation_id, "timeout"], ["completed"]]);
   });
 
@@ -149,7 +151,10 @@ describe("Pokepay receiver: dedupe and answers", () => {
     const broken = await post({ headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: '{"task":' });
     expect(broken.status).toBe(400);
     expect(broken.body.error).toBe("malformed_body");
-    const form = await post({ headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/x-www-form-urlencoded" }, body: "task=bulk_shops" });
+    const form = await post({
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/x-www-form-urlencoded" },
+      body: "task=bulk_shops",
+    });
     expect(form.status).toBe(415);
   });
 });

@@ -22,20 +22,39 @@ describe("webhookTracing hooks, called directly", () => {
     const attempt = {};
     hooks.onRequest({ provider: "misskey", attempt, method: "POST" });
     hooks.onVerified({ provider: "misskey", attempt, event: "note", known: true, deliveryId: "d-1", durationMs: 1 });
-    const result = await hooks.aroundListener({ provider: "misskey", attempt, event: "note", deliveryId: "d-1", index: 0, known: true }, async () => {
-      await new Promise((resolve) => setTimeout(resolve, 1));
-      otel.tracer.startActiveSpan("user work", (span) => {
-        span.end();
-      });
-      return "listener result";
-    });
+    const result = await hooks.aroundListener(
+      { provider: "misskey", attempt, event: "note", deliveryId: "d-1", index: 0, known: true },
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        otel.tracer.startActiveSpan("user work", (span) => {
+          span.end();
+        });
+        return "listener result";
+      },
+    );
     expect(result).toBe("listener result");
-    expect(hooks.aroundListener({ provider: "misskey", attempt, event: "note", deliveryId: "d-1", index: 1, known: true }, () => 42)).toBe(42);
+    expect(hooks.aroundListener({ provider: "misskey", attempt, event: "note", deliveryId: "d-1", index: 1, known: true }, () => 42)).toBe(
+      42,
+    );
     hooks.onDispatched({ provider: "misskey", attempt, event: "note", known: true, deliveryId: "d-1", durationMs: 3, retry: false });
-    hooks.onResponse({ provider: "misskey", attempt, status: 200, outcome: "ok", event: "note", known: true, deliveryId: "d-1", durationMs: 4 });
+    hooks.onResponse({
+      provider: "misskey",
+      attempt,
+      status: 200,
+      outcome: "ok",
+      event: "note",
+      known: true,
+      deliveryId: "d-1",
+      durationMs: 4,
+    });
 
     const spans = otel.spans();
-    expect(spans.map((s) => s.name).sort()).toEqual(["user work", "webhook misskey note", "webhook misskey note listener", "webhook misskey note listener"]);
+    expect(spans.map((s) => s.name).sort()).toEqual([
+      "user work",
+      "webhook misskey note",
+      "webhook misskey note listener",
+      "webhook misskey note listener",
+    ]);
     const delivery = spanNamed(spans, "webhook misskey note");
     expect(delivery.kind).toBe(SpanKind.SERVER);
     expect(delivery.parentSpanContext).toBeUndefined();
@@ -74,7 +93,9 @@ describe("webhookTracing hooks, called directly", () => {
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what a careless listener does
     await expect(hooks.aroundListener({ ...info, index: 2 }, () => Promise.reject("a string"))).rejects.toBe("a string");
 
-    const listeners = otel.spans().sort((a, b) => Number(a.attributes["webhook.listener.index"]) - Number(b.attributes["webhook.listener.index"]));
+    const listeners = otel
+      .spans()
+      .sort((a, b) => Number(a.attributes["webhook.listener.index"]) - Number(b.attributes["webhook.listener.index"]));
     expect(listeners.map((s) => [s.status.code, s.status.message])).toEqual([
       [SpanStatusCode.ERROR, "sync boom"],
       [SpanStatusCode.ERROR, "async boom"],
@@ -90,17 +111,47 @@ describe("webhookTracing hooks, called directly", () => {
     const forged = {};
     hooks.onRequest({ provider: "oksky", attempt: forged, method: "POST" });
     const error = new WebhookError("signature_mismatch", "The secret does not match.", { provider: "oksky" });
-    hooks.onRejected({ provider: "oksky", attempt: forged, code: "signature_mismatch", status: 401, event: undefined, durationMs: 1, error });
-    hooks.onResponse({ provider: "oksky", attempt: forged, status: 401, outcome: "signature_mismatch", event: undefined, known: undefined, deliveryId: undefined, durationMs: 1 });
+    hooks.onRejected({
+      provider: "oksky",
+      attempt: forged,
+      code: "signature_mismatch",
+      status: 401,
+      event: undefined,
+      durationMs: 1,
+      error,
+    });
+    hooks.onResponse({
+      provider: "oksky",
+      attempt: forged,
+      status: 401,
+      outcome: "signature_mismatch",
+      event: undefined,
+      known: undefined,
+      deliveryId: undefined,
+      durationMs: 1,
+    });
     const unknown = {};
     hooks.onRequest({ provider: "oksky", attempt: unknown, method: "POST" });
     hooks.onVerified({ provider: "oksky", attempt: unknown, event: "Whatever.new", known: false, deliveryId: undefined, durationMs: 1 });
-    hooks.onResponse({ provider: "oksky", attempt: unknown, status: 200, outcome: "ok", event: "Whatever.new", known: false, deliveryId: undefined, durationMs: 1 });
+    hooks.onResponse({
+      provider: "oksky",
+      attempt: unknown,
+      status: 200,
+      outcome: "ok",
+      event: "Whatever.new",
+      known: false,
+      deliveryId: undefined,
+      durationMs: 1,
+    });
 
     const [refused, other] = otel.spans();
     expect(refused!.name).toBe("webhook oksky");
     expect(refused!.status).toEqual({ code: SpanStatusCode.ERROR, message: "The secret does not match." });
-    expect(refused!.attributes).toMatchObject({ "error.type": "signature_mismatch", "webhook.outcome": "signature_mismatch", "http.response.status_code": 401 });
+    expect(refused!.attributes).toMatchObject({
+      "error.type": "signature_mismatch",
+      "webhook.outcome": "signature_mismatch",
+      "http.response.status_code": 401,
+    });
     expect(refused!.events.map((e) => [e.name, e.attributes!["exception.message"]])).toEqual([["exception", "The secret does not match."]]);
     expect(other!.name).toBe("webhook oksky");
     expect(other!.attributes).toMatchObject({ "webhook.event": "Whatever.new", "webhook.event.known": false });
@@ -111,7 +162,16 @@ describe("webhookTracing hooks, called directly", () => {
     for (const method of ["post", "BREW"]) {
       const attempt = {};
       hooks.onRequest({ provider: "misskey", attempt, method });
-      hooks.onResponse({ provider: "misskey", attempt, status: 405, outcome: "method_not_allowed", event: undefined, known: undefined, deliveryId: undefined, durationMs: 0 });
+      hooks.onResponse({
+        provider: "misskey",
+        attempt,
+        status: 405,
+        outcome: "method_not_allowed",
+        event: undefined,
+        known: undefined,
+        deliveryId: undefined,
+        durationMs: 0,
+      });
     }
     expect(otel.spans().map((s) => s.attributes["http.request.method"])).toEqual(["POST", "_OTHER"]);
   });
@@ -120,7 +180,16 @@ describe("webhookTracing hooks, called directly", () => {
     const hooks = hooksOf();
     const attempt = {};
     hooks.onRequest({ provider: "misskey", attempt, method: "POST" });
-    hooks.onResponse({ provider: "misskey", attempt, status: 503, outcome: "store_unavailable", event: "note", known: true, deliveryId: "x", durationMs: 1 });
+    hooks.onResponse({
+      provider: "misskey",
+      attempt,
+      status: 503,
+      outcome: "store_unavailable",
+      event: "note",
+      known: true,
+      deliveryId: "x",
+      durationMs: 1,
+    });
     const [span] = otel.spans();
     expect(span!.status).toEqual({ code: SpanStatusCode.ERROR, message: "store_unavailable" });
     expect(span!.attributes["error.type"]).toBe("store_unavailable");
@@ -132,15 +201,54 @@ describe("webhookTracing hooks, called directly", () => {
     hooks.onRequest({ provider: "misskey", attempt: request, method: "POST" });
     hooks.onVerified({ provider: "misskey", attempt: request, event: "follow", known: true, deliveryId: "d-9", durationMs: 1 });
     const error = new WebhookError("handler_failed", 'A listener failed for "follow".');
-    hooks.onFailed({ provider: "misskey", attempt: request, event: "follow", known: true, deliveryId: "d-9", durationMs: 1, retry: false, code: "handler_failed", error });
-    hooks.onResponse({ provider: "misskey", attempt: request, status: 500, outcome: "handler_failed", event: "follow", known: true, deliveryId: "d-9", durationMs: 2 });
+    hooks.onFailed({
+      provider: "misskey",
+      attempt: request,
+      event: "follow",
+      known: true,
+      deliveryId: "d-9",
+      durationMs: 1,
+      retry: false,
+      code: "handler_failed",
+      error,
+    });
+    hooks.onResponse({
+      provider: "misskey",
+      attempt: request,
+      status: 500,
+      outcome: "handler_failed",
+      event: "follow",
+      known: true,
+      deliveryId: "d-9",
+      durationMs: 2,
+    });
 
     const retry = {};
-    await hooks.aroundListener({ provider: "misskey", attempt: retry, event: "follow", deliveryId: "d-9", index: 0, known: true }, () => Promise.resolve());
-    hooks.onDispatched({ provider: "misskey", attempt: retry, event: "follow", known: true, deliveryId: "d-9", durationMs: 1, retry: true });
+    await hooks.aroundListener({ provider: "misskey", attempt: retry, event: "follow", deliveryId: "d-9", index: 0, known: true }, () =>
+      Promise.resolve(),
+    );
+    hooks.onDispatched({
+      provider: "misskey",
+      attempt: retry,
+      event: "follow",
+      known: true,
+      deliveryId: "d-9",
+      durationMs: 1,
+      retry: true,
+    });
     // A retry with no listener at all: its span is made at its end.
     const bare = {};
-    hooks.onFailed({ provider: "misskey", attempt: bare, event: "zzz", known: false, deliveryId: "d-10", durationMs: 7, retry: true, code: "handler_failed", error });
+    hooks.onFailed({
+      provider: "misskey",
+      attempt: bare,
+      event: "zzz",
+      known: false,
+      deliveryId: "d-10",
+      durationMs: 7,
+      retry: true,
+      code: "handler_failed",
+      error,
+    });
 
     const spans = otel.spans();
     const [requestSpan, retryListener, retrySpan, bareSpan] = spans;
@@ -167,8 +275,19 @@ describe("webhookTracing hooks, called directly", () => {
   test("a replayed record (first attempt again, no request) also gets its span, ended with its dispatch", async () => {
     const hooks = hooksOf();
     const replay = {};
-    await hooks.aroundListener({ provider: "oksky", attempt: replay, event: "Message.create", deliveryId: undefined, index: 0, known: true }, () => Promise.resolve());
-    hooks.onDispatched({ provider: "oksky", attempt: replay, event: "Message.create", known: true, deliveryId: undefined, durationMs: 2, retry: false });
+    await hooks.aroundListener(
+      { provider: "oksky", attempt: replay, event: "Message.create", deliveryId: undefined, index: 0, known: true },
+      () => Promise.resolve(),
+    );
+    hooks.onDispatched({
+      provider: "oksky",
+      attempt: replay,
+      event: "Message.create",
+      known: true,
+      deliveryId: undefined,
+      durationMs: 2,
+      retry: false,
+    });
     const [listener, span] = otel.spans();
     expect(span!.name).toBe("webhook oksky Message.create");
     expect(span!.ended).toBe(true);
@@ -180,13 +299,31 @@ describe("webhookTracing hooks, called directly", () => {
     const hooks = webhookTracing() as Hooks;
     const before = {};
     hooks.onRequest({ provider: "pokepay", attempt: before, method: "POST" });
-    hooks.onResponse({ provider: "pokepay", attempt: before, status: 200, outcome: "ok", event: undefined, known: undefined, deliveryId: undefined, durationMs: 1 });
+    hooks.onResponse({
+      provider: "pokepay",
+      attempt: before,
+      status: 200,
+      outcome: "ok",
+      event: undefined,
+      known: undefined,
+      deliveryId: undefined,
+      durationMs: 1,
+    });
     expect(otel.spans()).toEqual([]);
     otel.register();
     try {
       const after = {};
       hooks.onRequest({ provider: "pokepay", attempt: after, method: "POST" });
-      hooks.onResponse({ provider: "pokepay", attempt: after, status: 200, outcome: "ok", event: undefined, known: undefined, deliveryId: undefined, durationMs: 1 });
+      hooks.onResponse({
+        provider: "pokepay",
+        attempt: after,
+        status: 200,
+        outcome: "ok",
+        event: undefined,
+        known: undefined,
+        deliveryId: undefined,
+        durationMs: 1,
+      });
       expect(otel.spans().map((s) => [s.name, s.instrumentationScope.name])).toEqual([["webhook pokepay", "express-webhook-receivers"]]);
     } finally {
       trace.disable();

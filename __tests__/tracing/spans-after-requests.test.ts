@@ -14,7 +14,10 @@ const SECRET = "misskey-secret";
 const otel = inMemoryTracing();
 otel.register();
 const warnings: string[] = [];
-diag.setLogger({ error: (m) => void warnings.push(m), warn: (m) => void warnings.push(m), info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.WARN);
+diag.setLogger(
+  { error: (m) => void warnings.push(m), warn: (m) => void warnings.push(m), info: () => {}, debug: () => {}, verbose: () => {} },
+  DiagLogLevel.WARN,
+);
 
 afterEach(() => {
   otel.exporter.reset();
@@ -47,7 +50,12 @@ describe("spans of real requests through real receivers (global SDK, default tra
     expect((await post("/misskey", delivery)).status).toBe(200);
 
     const spans = otel.spans();
-    expect(spans.map((s) => s.name).sort()).toEqual(["save note", "webhook misskey note", "webhook misskey note listener", "webhook misskey note listener"]);
+    expect(spans.map((s) => s.name).sort()).toEqual([
+      "save note",
+      "webhook misskey note",
+      "webhook misskey note listener",
+      "webhook misskey note listener",
+    ]);
     const root = spanNamed(spans, "webhook misskey note");
     expect(root.kind).toBe(SpanKind.SERVER);
     expect(root.status.code).toBe(SpanStatusCode.UNSET);
@@ -63,7 +71,11 @@ describe("spans of real requests through real receivers (global SDK, default tra
     const listeners = spans.filter((s) => s.name === "webhook misskey note listener");
     for (const listener of listeners) {
       expect(isChildOf(listener, root)).toBe(true);
-      expect(listener.attributes).toMatchObject({ "webhook.provider": "misskey", "webhook.event": "note", "webhook.delivery_id": delivery.payload.eventId });
+      expect(listener.attributes).toMatchObject({
+        "webhook.provider": "misskey",
+        "webhook.event": "note",
+        "webhook.delivery_id": delivery.payload.eventId,
+      });
     }
     const save = spanNamed(spans, "save note");
     expect(listeners.filter((l) => isChildOf(save, l))).toHaveLength(1);
@@ -91,8 +103,15 @@ describe("spans of real requests through real receivers (global SDK, default tra
 
     expect((await post("/misskey", misskeyDelivery("note", { secret: "forged" }))).status).toBe(401);
     const forged = spanNamed(otel.spans(), "webhook misskey");
-    expect(forged.status).toEqual({ code: SpanStatusCode.ERROR, message: "The X-Misskey-Hook-Secret header does not match the configured secret." });
-    expect(forged.attributes).toMatchObject({ "webhook.outcome": "signature_mismatch", "http.response.status_code": 401, "error.type": "signature_mismatch" });
+    expect(forged.status).toEqual({
+      code: SpanStatusCode.ERROR,
+      message: "The X-Misskey-Hook-Secret header does not match the configured secret.",
+    });
+    expect(forged.attributes).toMatchObject({
+      "webhook.outcome": "signature_mismatch",
+      "http.response.status_code": 401,
+      "error.type": "signature_mismatch",
+    });
     expect(forged.events.map((e) => [e.name, e.attributes?.["exception.type"]])).toEqual([["exception", "signature_mismatch"]]); // the SDK takes an error's `code` as its type
     otel.exporter.reset();
 
@@ -101,8 +120,15 @@ describe("spans of real requests through real receivers (global SDK, default tra
     let spans = otel.spans();
     const root = spanNamed(spans, "webhook misskey follow");
     expect(root.status.code).toBe(SpanStatusCode.ERROR);
-    expect(root.attributes).toMatchObject({ "webhook.outcome": "handler_failed", "http.response.status_code": 500, "error.type": "handler_failed", "webhook.delivery_id": failing.payload.eventId });
-    const [ok, bad] = spans.filter((s) => s.name.endsWith("listener")).sort((a, b) => Number(a.attributes["webhook.listener.index"]) - Number(b.attributes["webhook.listener.index"]));
+    expect(root.attributes).toMatchObject({
+      "webhook.outcome": "handler_failed",
+      "http.response.status_code": 500,
+      "error.type": "handler_failed",
+      "webhook.delivery_id": failing.payload.eventId,
+    });
+    const [ok, bad] = spans
+      .filter((s) => s.name.endsWith("listener"))
+      .sort((a, b) => Number(a.attributes["webhook.listener.index"]) - Number(b.attributes["webhook.listener.index"]));
     expect(ok!.status.code).toBe(SpanStatusCode.UNSET);
     expect(bad!.status).toEqual({ code: SpanStatusCode.ERROR, message: "listener bug" });
     expect(bad!.events[0]!.attributes).toMatchObject({ "exception.type": "RangeError", "exception.message": "listener bug" });
@@ -110,11 +136,18 @@ describe("spans of real requests through real receivers (global SDK, default tra
     otel.exporter.reset();
 
     // Invalid payload: the event name is known from the refusal.
-    expect((await post("/oksky", okskyDelivery("Message.create", { secret: "oksky-secret", overrides: { object: { id: "not a number" } } }))).status).toBe(200);
+    expect(
+      (await post("/oksky", okskyDelivery("Message.create", { secret: "oksky-secret", overrides: { object: { id: "not a number" } } })))
+        .status,
+    ).toBe(200);
     spans = otel.spans();
     const invalid = spanNamed(spans, "webhook oksky");
     expect(invalid.status.code).toBe(SpanStatusCode.ERROR);
-    expect(invalid.attributes).toMatchObject({ "webhook.event": "Message.create", "webhook.outcome": "invalid_payload", "http.response.status_code": 200 });
+    expect(invalid.attributes).toMatchObject({
+      "webhook.event": "Message.create",
+      "webhook.outcome": "invalid_payload",
+      "http.response.status_code": 200,
+    });
     expect(warnings).toEqual([]);
   });
 
@@ -140,9 +173,11 @@ describe("spans of real requests through real receivers (global SDK, default tra
     otel.exporter.reset();
 
     const immediate = createMisskeyReceiver({ secret: SECRET, ack: "immediate", hooks: webhookTracing() });
-    const ran = new Promise<void>((resolve) => immediate.on("note", () => {
-      resolve();
-    }));
+    const ran = new Promise<void>((resolve) =>
+      immediate.on("note", () => {
+        resolve();
+      }),
+    );
     expect((await immediate.receive(misskeyDelivery("note", { secret: SECRET }))).status).toBe(200);
     await ran;
     await sleep(5);
@@ -154,7 +189,11 @@ describe("spans of real requests through real receivers (global SDK, default tra
   test("an inbox retry gets a CONSUMER span of its own, with its listener as child", async () => {
     const inbox = new MemoryInbox();
     let calls = 0;
-    const misskey = createMisskeyReceiver({ secret: SECRET, hooks: webhookTracing(), inbox: { store: inbox, backoffMs: 1, maxBackoffMs: 1, pollIntervalMs: 60_000 } })
+    const misskey = createMisskeyReceiver({
+      secret: SECRET,
+      hooks: webhookTracing(),
+      inbox: { store: inbox, backoffMs: 1, maxBackoffMs: 1, pollIntervalMs: 60_000 },
+    })
       .on("note", () => {
         calls++;
         if (calls === 1) throw new Error("first attempt fails");

@@ -7,7 +7,10 @@ const SECRET = "misskey-secret";
 
 test("without an SDK the hooks do nothing visible: same answers, no active span in listeners", async () => {
   const logs: [unknown[], unknown[]] = [[], []];
-  const loggerOf = (lines: unknown[]) => ({ warn: (...args: unknown[]) => void lines.push(args), error: (...args: unknown[]) => void lines.push(args) });
+  const loggerOf = (lines: unknown[]) => ({
+    warn: (...args: unknown[]) => void lines.push(args),
+    error: (...args: unknown[]) => void lines.push(args),
+  });
   const traced = createMisskeyReceiver({ secret: SECRET, hooks: webhookTracing(), logger: loggerOf(logs[0]) }).onError(() => undefined);
   const plain = createMisskeyReceiver({ secret: SECRET, logger: loggerOf(logs[1]) }).onError(() => undefined);
   const seen: unknown[] = [];
@@ -17,7 +20,11 @@ test("without an SDK the hooks do nothing visible: same answers, no active span 
       throw new Error("listener bug");
     });
   }
-  const deliveries = [misskeyDelivery("note", { secret: SECRET }), misskeyDelivery("note", { secret: "forged" }), misskeyDelivery("follow", { secret: SECRET })];
+  const deliveries = [
+    misskeyDelivery("note", { secret: SECRET }),
+    misskeyDelivery("note", { secret: "forged" }),
+    misskeyDelivery("follow", { secret: SECRET }),
+  ];
   for (const delivery of deliveries) {
     const [a, b] = await Promise.all([traced.receive(delivery), plain.receive(delivery)]);
     expect({ ...a, body: JSON.parse(a.body) as unknown }).toEqual({ ...b, body: JSON.parse(b.body) as unknown });

@@ -30,7 +30,7 @@ misskey.onAny((e) => {
 
 misskey.onError((error) => {
   expectTypeOf(error).toEqualTypeOf<WebhookError>();
-  expectTypeOf(error.code).toMatchTypeOf<string>();
+  expectTypeOf(error.code).toExtend<string>();
 });
 
 expectTypeOf<MisskeyEvents["renote"]["payload"]["body"]["note"]["renoteId"]>().toEqualTypeOf<string | null | undefined>();

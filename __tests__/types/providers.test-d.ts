@@ -28,7 +28,7 @@ oneinbox.on("call.ended", (e) => {
   expectTypeOf(e.payload.call_id).toEqualTypeOf<string>();
 });
 oneinbox.on(["transcript.partial", "transcript.final"], (e) => {
-  expectTypeOf(e.payload.messages[0]!.role).toMatchTypeOf<string>();
+  expectTypeOf(e.payload.messages[0]!.role).toExtend<string>();
   expectTypeOf(e.payload.messages[0]!.content).toEqualTypeOf<string>();
 });
 
@@ -48,7 +48,7 @@ createKakaoBizmessageReceiver({ auth: { token: "t" } });
 const oksky = createOkskyReceiver({ secret: "s" });
 oksky.on("Message.create", (e) => {
   expectTypeOf(e.payload.object.id).toEqualTypeOf<number>();
-  expectTypeOf(e.payload.object.content).toMatchTypeOf<string | null | undefined>();
+  expectTypeOf(e.payload.object.content).toExtend<string | null | undefined>();
   expectTypeOf(e.meta.subdomain).toEqualTypeOf<string | undefined>();
   expectTypeOf(e.id).toEqualTypeOf<string | undefined>();
 });

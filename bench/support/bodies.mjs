@@ -60,7 +60,10 @@ export function misskeyNoteJson(misskeyPayload, size) {
     }
   };
   attach(note, 0);
-  for (const [key, idKey, offset] of [["renote", "renoteId", 100], ["reply", "replyId", 200]]) {
+  for (const [key, idKey, offset] of [
+    ["renote", "renoteId", 100],
+    ["reply", "replyId", 200],
+  ]) {
     const embedded = { ...structuredClone(note), id: `9abc0000${key}`, text: `the ${key}d note`, files: [], fileIds: [] };
     if (!fits(jsonLength(embedded) + 20)) break;
     note[key] = embedded;
@@ -143,8 +146,7 @@ export function fileBytes(size) {
 /** A form of five text fields totalling `size` bytes, as multipart (what hand-written busboy code reads). */
 export function fiveFieldMultipart(size) {
   const names = ["name", "email", "subject", "message", "token"];
-  const build = (padding) =>
-    encodeMultipartBody(names.map((name, index) => [name, index === 3 ? "x".repeat(padding) : `${name}-value`]));
+  const build = (padding) => encodeMultipartBody(names.map((name, index) => [name, index === 3 ? "x".repeat(padding) : `${name}-value`]));
   const bare = build(0).body.length;
   if (bare > size) throw new Error(`Five fields need ${bare} bytes, more than ${size}.`);
   const encoded = build(size - bare);
@@ -162,7 +164,8 @@ const TRIMMED = { status: undefined, posted_at: undefined, drive_id: undefined, 
  * content type carries the same message.
  */
 export function okskySizedDelivery(okskyDelivery, { size, secret, contentType, layout }) {
-  const build = (content) => okskyDelivery("Message.create", { secret, contentType, layout, overrides: { object: { ...TRIMMED, content } } });
+  const build = (content) =>
+    okskyDelivery("Message.create", { secret, contentType, layout, overrides: { object: { ...TRIMMED, content } } });
   const base = "テストメッセージその１";
   const bare = Buffer.byteLength(build(base).body);
   if (bare > size) throw new Error(`An OK SKY ${contentType} delivery is ${bare} bytes, more than ${size}.`);

@@ -69,7 +69,9 @@ export function rawPost({ port, path, headers, body, deadlineMs }) {
       while (status === undefined && sent < body.bytes && !socket.destroyed) {
         const size = Math.min(CHUNK.length, body.bytes - sent);
         const piece = size === CHUNK.length ? CHUNK : CHUNK.subarray(0, size);
-        const ok = body.chunked ? socket.write(`${size.toString(16)}\r\n`) && socket.write(piece) && socket.write("\r\n") : socket.write(piece);
+        const ok = body.chunked
+          ? socket.write(`${size.toString(16)}\r\n`) && socket.write(piece) && socket.write("\r\n")
+          : socket.write(piece);
         sent += size;
         if (!ok) return socket.once("drain", pump);
       }

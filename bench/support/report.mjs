@@ -30,13 +30,17 @@ export function machine() {
     memoryGb: Math.round(totalmem() / 2 ** 30),
     node: process.version,
     kernel,
-    loadAverage: loadavg().map((n) => n.toFixed(2)).join(" "),
+    loadAverage: loadavg()
+      .map((n) => n.toFixed(2))
+      .join(" "),
   };
 }
 
-const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "–");
+const fmt = (n, digits = 0) =>
+  Number.isFinite(n) ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "–";
 const ratio = (n) => (Number.isFinite(n) ? `${n.toFixed(2)}×` : "–");
-const size = (bytes) => (bytes >= 1_000_000 ? `${(bytes / 1_000_000).toFixed(bytes % 1_000_000 ? 2 : 0)} MB` : `${Math.round(bytes / 1024)} KB`);
+const size = (bytes) =>
+  bytes >= 1_000_000 ? `${(bytes / 1_000_000).toFixed(bytes % 1_000_000 ? 2 : 0)} MB` : `${Math.round(bytes / 1024)} KB`;
 
 export function table(headers, rows) {
   const lines = [`| ${headers.join(" | ")} |`, `|${headers.map((h, i) => (i === 0 ? "---" : "---:")).join("|")}|`];
@@ -93,7 +97,19 @@ export function resultsTable(summary, peaks) {
     row.unexpected + row.errors === 0 ? "0" : `${row.unexpected} / ${row.errors}`,
   ]);
   return table(
-    ["scenario", "body", "answers/s median (min–max)", "× bare Express, same body", "× bare Express 1 KB", "server CPU µs/answer", "× bare Express by CPU µs", "p99 ms", "server core busy", "peak RSS MB", "other answers / socket errors"],
+    [
+      "scenario",
+      "body",
+      "answers/s median (min–max)",
+      "× bare Express, same body",
+      "× bare Express 1 KB",
+      "server CPU µs/answer",
+      "× bare Express by CPU µs",
+      "p99 ms",
+      "server core busy",
+      "peak RSS MB",
+      "other answers / socket errors",
+    ],
     rows,
   );
 }
@@ -114,7 +130,11 @@ export function targetsTable(summary) {
     for (const peer of target.beatPeers ?? []) {
       const other = summary.get(peer);
       if (!other) continue;
-      rows.push([`\`${row.scenario.id}\` beats \`${peer}\``, `${fmt(row.rate)} vs ${fmt(other.rate)} /s`, row.rate > other.rate ? "met" : "**missed**"]);
+      rows.push([
+        `\`${row.scenario.id}\` beats \`${peer}\``,
+        `${fmt(row.rate)} vs ${fmt(other.rate)} /s`,
+        row.rate > other.rate ? "met" : "**missed**",
+      ]);
     }
     if (target.cheaperThan) {
       const other = summary.get(target.cheaperThan);

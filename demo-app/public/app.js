@@ -45,7 +45,14 @@ function describeReason(entry) {
   if (!entry.reason) return undefined;
   const text = entry.outcome === "failed" ? "Acknowledged, but " : "";
   const issues = (entry.issues ?? []).slice(0, 3).map((issue) => `${issue.path || "(root)"}: ${issue.message}`);
-  return el("p", { class: "reason" }, text, el("code", {}, entry.reason), entry.message ? ` — ${entry.message}` : "", issues.length ? ` (${issues.join("; ")})` : "");
+  return el(
+    "p",
+    { class: "reason" },
+    text,
+    el("code", {}, entry.reason),
+    entry.message ? ` — ${entry.message}` : "",
+    issues.length ? ` (${issues.join("; ")})` : "",
+  );
 }
 
 function renderEntry(entry) {
@@ -69,10 +76,24 @@ function renderEntry(entry) {
       el("span", { class: "badge", "data-provider": entry.provider }, labels.get(entry.provider) ?? entry.provider),
       entry.name
         ? el("span", { class: "name" }, entry.name)
-        : el("span", { class: "name unnamed" }, entry.outcome === "duplicate" ? "duplicate, not dispatched again" : "refused before identifying the event"),
-      entry.known === false ? el("span", { class: "tag", title: "No schema for this event name: delivered to onAny with an unvalidated payload" }, "unknown event") : undefined,
+        : el(
+            "span",
+            { class: "name unnamed" },
+            entry.outcome === "duplicate" ? "duplicate, not dispatched again" : "refused before identifying the event",
+          ),
+      entry.known === false
+        ? el(
+            "span",
+            { class: "tag", title: "No schema for this event name: delivered to onAny with an unvalidated payload" },
+            "unknown event",
+          )
+        : undefined,
       entry.outcome === "accepted" && viaInbox.has(entry.provider)
-        ? el("span", { class: "tag", title: "Stored in the embedded inbox before dispatch: a failing listener is retried from it" }, "inbox")
+        ? el(
+            "span",
+            { class: "tag", title: "Stored in the embedded inbox before dispatch: a failing listener is retried from it" },
+            "inbox",
+          )
         : undefined,
       el("span", { class: "status", "data-class": String(status)[0] }, String(status)),
     ),
@@ -112,7 +133,7 @@ function refreshFilters() {
   let total = 0;
   for (const button of $("filters").querySelectorAll("button")) {
     const provider = button.dataset.provider;
-    const count = provider ? counts.get(provider) ?? 0 : [...counts.values()].reduce((sum, n) => sum + n, 0);
+    const count = provider ? (counts.get(provider) ?? 0) : [...counts.values()].reduce((sum, n) => sum + n, 0);
     if (!provider) total = count;
     button.querySelector(".count").textContent = String(count);
     button.setAttribute("aria-pressed", String(provider === filter));
@@ -154,7 +175,11 @@ async function send(event) {
   result.textContent = "Sending…";
   delete result.dataset.ok;
   try {
-    const response = await fetch("/api/send", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const response = await fetch("/api/send", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
     const answer = await response.json();
     if (!response.ok) throw new Error(answer.error ?? `HTTP ${response.status}`);
     result.dataset.ok = String(answer.status < 400);
@@ -173,9 +198,21 @@ async function start() {
   for (const provider of catalog) {
     labels.set(provider.id, provider.label);
     if (provider.inbox) viaInbox.add(provider.id);
-    $("filters").append(el("button", { type: "button", "data-provider": provider.id, "aria-pressed": "false" }, provider.label, " ", el("span", { class: "count" }, "0")));
+    $("filters").append(
+      el(
+        "button",
+        { type: "button", "data-provider": provider.id, "aria-pressed": "false" },
+        provider.label,
+        " ",
+        el("span", { class: "count" }, "0"),
+      ),
+    );
   }
-  setOptions($("provider"), catalog.map((provider) => provider.id), (id) => labels.get(id));
+  setOptions(
+    $("provider"),
+    catalog.map((provider) => provider.id),
+    (id) => labels.get(id),
+  );
   $("endpoints").append(
     ...catalog.flatMap((provider) => [
       el("dt", {}, provider.label),

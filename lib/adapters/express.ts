@@ -18,7 +18,7 @@ export function toWebhookRequest(req: Request): WebhookRequest {
     // Never wait on a stream someone else has read: it would hang.
     body: alreadyRead ? (req.body as WebhookRequest["body"]) : undefined,
     stream: alreadyRead ? undefined : req,
-    query: req.query as Record<string, unknown>,
+    query: req.query,
     remoteAddress: req.ip ?? req.socket.remoteAddress,
     params: req.params as Record<string, string>,
   };
@@ -26,8 +26,9 @@ export function toWebhookRequest(req: Request): WebhookRequest {
 
 export function sendWebhookResponse(req: Request, res: Response, answer: WebhookResponse): void {
   res.status(answer.status);
-  for (const name in answer.headers) res.setHeader(name, answer.headers[name]!);
-  if (!req.readableEnded) discardRest(req, res, answer.outcome === "request_timeout");
+  for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+  // A client already gone needs no draining (and would leave a timer behind).
+  if (!req.readableEnded && !req.destroyed) discardRest(req, res, answer.outcome === "request_timeout");
   res.end(answer.body);
 }
 
@@ -55,8 +56,12 @@ function discardRest(req: Request, res: Response, slow: boolean): void {
     seen += chunk.length;
     if (seen > DISCARD_LIMIT) req.socket.destroy();
   });
-  req.once("end", () => clearTimeout(timer));
-  req.once("close", () => clearTimeout(timer));
+  req.once("end", () => {
+    clearTimeout(timer);
+  });
+  req.once("close", () => {
+    clearTimeout(timer);
+  });
   req.resume();
 }
 
@@ -65,7 +70,9 @@ export function createExpressRouter(receiver: Pick<WebhookReceiver<string, Event
   // mergeParams: a mount path such as "/hooks/misskey/:tenant" reaches secret resolvers and event.meta.
   const router = express.Router({ mergeParams: true });
   router.all("/", (req, res, next) => {
-    receiver.receive(toWebhookRequest(req)).then((answer) => sendWebhookResponse(req, res, answer), next);
+    receiver.receive(toWebhookRequest(req)).then((answer) => {
+      sendWebhookResponse(req, res, answer);
+    }, next);
   });
   return router;
 }

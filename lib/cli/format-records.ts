@@ -6,8 +6,9 @@ const clip = (text: string, width: number) => (text.length <= width ? text : `${
 /** Records as an aligned table, one line each. */
 export function formatTable(records: readonly InboxRecord[]): string {
   if (records.length === 0) return "No records.\n";
+  const header = ["KEY", "PROVIDER", "EVENT", "STATUS", "TRIES", "RECEIVED", "LAST ERROR"];
   const rows = [
-    ["KEY", "PROVIDER", "EVENT", "STATUS", "TRIES", "RECEIVED", "LAST ERROR"],
+    header,
     ...records.map((r) => [
       r.key,
       r.provider,
@@ -18,8 +19,18 @@ export function formatTable(records: readonly InboxRecord[]): string {
       clip((r.lastError ?? "").replace(/\s+/g, " "), 60),
     ]),
   ];
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n") + "\n";
+  // Every row has a cell in every column, so the `?? 0` never applies.
+  const widths = header.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
+  return (
+    rows
+      .map((row) =>
+        row
+          .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+          .join("  ")
+          .trimEnd(),
+      )
+      .join("\n") + "\n"
+  );
 }
 
 /** One record in full: its fields, then payload and meta as indented JSON. */
@@ -37,9 +48,14 @@ export function formatRecord(record: InboxRecord): string {
     ["last error", record.lastError ?? "-"],
   ];
   const lines = fields.map(([label, value]) => `${`${label}:`.padEnd(14)}${value}`);
-  lines.push("payload:", indent(JSON.stringify(record.payload, null, 2) ?? "-"));
-  lines.push("meta:", indent(JSON.stringify(record.meta, null, 2) ?? "-"));
+  lines.push("payload:", indent(prettyJson(record.payload)));
+  lines.push("meta:", indent(prettyJson(record.meta)));
   return lines.join("\n") + "\n";
+}
+
+function prettyJson(value: unknown): string {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- typed string, but JSON.stringify(undefined) is undefined
+  return JSON.stringify(value, null, 2) ?? "-";
 }
 
 function indent(text: string): string {

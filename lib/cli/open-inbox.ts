@@ -27,13 +27,16 @@ export async function openInbox(where: { sqlite: string } | { redis: string; pre
     // Once ended, disconnect() would only start a timer that keeps the process alive.
     if (redis.status !== "end") redis.disconnect();
     const error = lastError ?? cause;
+    // eslint-disable-next-line preserve-caught-error -- the last "error" event says why better than connect()'s rejection
     throw new Error(`Cannot connect to Redis at ${redactUrl(where.redis)}: ${errorMessage(error)}`, { cause: error });
   }
   const store = new RedisInbox(redis, { prefix: where.prefix });
   return {
     store,
     close: async () => {
-      await redis.quit().catch(() => redis.disconnect());
+      await redis.quit().catch(() => {
+        redis.disconnect();
+      });
     },
   };
 }

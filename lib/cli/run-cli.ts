@@ -87,8 +87,8 @@ function commandFor(command: string, keys: string[], values: Values): Run {
       };
     }
     case "show": {
-      if (keys.length !== 1) throw new UsageError("`show` takes exactly one key.");
-      const key = keys[0]!;
+      const [key] = keys;
+      if (keys.length !== 1 || key === undefined) throw new UsageError("`show` takes exactly one key.");
       return async (store, io, json) => {
         const record = await showInbox(store, key);
         if (record === undefined) {
@@ -105,7 +105,10 @@ function commandFor(command: string, keys: string[], values: Values): Run {
       return async (store, io, json) => {
         const result = await replayInbox(store, target);
         if (json) io.stdout(`${JSON.stringify(result)}\n`);
-        else io.stdout(result.requeued.length === 0 ? "Nothing to replay.\n" : `Requeued ${result.requeued.length}: ${result.requeued.join(", ")}\n`);
+        else
+          io.stdout(
+            result.requeued.length === 0 ? "Nothing to replay.\n" : `Requeued ${result.requeued.length}: ${result.requeued.join(", ")}\n`,
+          );
         if (result.missing.length > 0) io.stderr(`Not found: ${result.missing.join(", ")}\n`);
         return result.missing.length > 0 ? 1 : 0;
       };
@@ -126,8 +129,10 @@ function commandFor(command: string, keys: string[], values: Values): Run {
 }
 
 function storeLocation(values: Values): { sqlite: string } | { redis: string; prefix?: string } {
-  if ((values.sqlite === undefined) === (values.redis === undefined)) throw new UsageError("Give one of --sqlite <path> or --redis <url>.");
-  return values.sqlite !== undefined ? { sqlite: values.sqlite } : { redis: values.redis!, prefix: values.prefix };
+  const { sqlite, redis, prefix } = values;
+  if (sqlite !== undefined && redis === undefined) return { sqlite };
+  if (redis !== undefined && sqlite === undefined) return { redis, prefix };
+  throw new UsageError("Give one of --sqlite <path> or --redis <url>.");
 }
 
 function noKeys(command: string, keys: string[]): void {

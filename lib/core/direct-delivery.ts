@@ -7,6 +7,12 @@ import { WebhookError } from "./errors.js";
 import { settleWithin } from "./settle-within.js";
 import type { WebhookEventBase, WebhookResponse } from "./types.js";
 
+/** A delivery id and the deduper that keys on it: dedupe needs both. */
+interface Dedupe {
+  deduper: Deduper;
+  id: string;
+}
+
 /**
  * Dispatch in this process, with dedupe where configured: nothing is persisted, so a
  * failure is answered 5xx where the provider resends (its resend is the retry), and
@@ -24,9 +30,9 @@ export class DirectDelivery implements Delivery {
 
   async deliver(event: WebhookEventBase, attempt: object | undefined): Promise<WebhookResponse> {
     const { resends, report, ack, dispatchTimeoutMs, provider } = this.#context;
-    const deduper = event.id === undefined ? undefined : this.#deduper;
-    if (deduper) {
-      const claim = await deduper.claim(event.id!);
+    const dedupe = event.id === undefined || this.#deduper === undefined ? undefined : { deduper: this.#deduper, id: event.id };
+    if (dedupe) {
+      const claim = await dedupe.deduper.claim(dedupe.id);
       if (claim === "done") return acknowledge("duplicate");
       if (claim === "processing") {
         // The first delivery may still fail; a resending sender should come back later.
@@ -36,13 +42,17 @@ export class DirectDelivery implements Delivery {
       }
     }
 
-    const run = this.#run(event, deduper, attempt);
+    const run = this.#run(event, dedupe, attempt);
     if (ack === "immediate") {
       run.catch(report);
       return acknowledge();
     }
     const outcome = await withTimeout(
-      run.then(() => undefined, (error: WebhookError) => error),
+      // #run rejects only with dispatch's handler_failed WebhookError.
+      run.then(
+        () => undefined,
+        (error: unknown) => error as WebhookError,
+      ),
       dispatchTimeoutMs,
     );
     if (outcome === TIMED_OUT) {
@@ -56,12 +66,12 @@ export class DirectDelivery implements Delivery {
     return resends ? refuse(outcome) : acknowledge(outcome.code);
   }
 
-  #run(event: WebhookEventBase, deduper: Deduper | undefined, attempt: object | undefined): Promise<void> {
+  #run(event: WebhookEventBase, dedupe: Dedupe | undefined, attempt: object | undefined): Promise<void> {
     const run = observeDispatch(this.#context, event, attempt, false).then(
-      async () => deduper?.complete(event.id!),
-      async (error: WebhookError) => {
+      async () => dedupe?.deduper.complete(dedupe.id),
+      async (error: unknown) => {
         // Released, so the provider's resend is dispatched again.
-        await deduper?.release(event.id!);
+        await dedupe?.deduper.release(dedupe.id);
         throw error;
       },
     );

@@ -95,12 +95,15 @@ export type CompiledHooks = { [K in Notify]?: (info: Parameters<NonNullable<Rece
 };
 
 /** Merges hook sets into one, each call guarded; undefined when there is nothing to call. */
-export function compileHooks(hooks: ReceiverHooks | readonly ReceiverHooks[] | undefined, logger: Logger | undefined): CompiledHooks | undefined {
+export function compileHooks(
+  hooks: ReceiverHooks | readonly ReceiverHooks[] | undefined,
+  logger: Logger | undefined,
+): CompiledHooks | undefined {
   const sets = hooks === undefined ? [] : Array.isArray(hooks) ? (hooks as readonly ReceiverHooks[]) : [hooks as ReceiverHooks];
   const compiled: CompiledHooks = {};
   let any = false;
   for (const name of NOTIFY) {
-    const fns = sets.flatMap((set) => (typeof set[name] === "function" ? [set[name]!.bind(set) as (info: never) => void] : []));
+    const fns = sets.flatMap((set): ((info: never) => void)[] => (typeof set[name] === "function" ? [set[name].bind(set)] : []));
     if (fns.length === 0) continue;
     any = true;
     (compiled as Record<Notify, (info: never) => void>)[name] = (info: never) => {

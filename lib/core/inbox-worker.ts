@@ -76,7 +76,16 @@ export class InboxWorker {
     const now = Date.now();
     const key = inboxKey(event);
     const added = await this.#settings.store.add(
-      { key, provider: event.provider, name: event.name, deliveryId: event.id, known: event.known, payload: event.payload, meta: event.meta, receivedAt: event.receivedAt.getTime() },
+      {
+        key,
+        provider: event.provider,
+        name: event.name,
+        deliveryId: event.id,
+        known: event.known,
+        payload: event.payload,
+        meta: event.meta,
+        receivedAt: event.receivedAt.getTime(),
+      },
       { leaseMs: this.#settings.leaseMs, now },
     );
     return added ? { attempt: this.#attempt(key, event, 1, token) } : "duplicate";
@@ -88,7 +97,12 @@ export class InboxWorker {
     this.#polling = true;
     try {
       // One store may serve several receivers: take only this provider's records.
-      const records = await this.#settings.store.leaseDue({ limit: 16, leaseMs: this.#settings.leaseMs, now: Date.now(), provider: this.#context.provider });
+      const records = await this.#settings.store.leaseDue({
+        limit: 16,
+        leaseMs: this.#settings.leaseMs,
+        now: Date.now(),
+        provider: this.#context.provider,
+      });
       const fresh = records.filter((record) => !this.#running.has(record.key));
       // A retry has no request: each gets a hooks token of its own.
       await Promise.all(fresh.map((record) => this.#attempt(record.key, toEvent(record), record.attempts, this.#context.hooks && {})));

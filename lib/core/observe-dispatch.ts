@@ -7,7 +7,12 @@ import type { WebhookEventBase } from "./types.js";
  * Dispatches an event to its listeners, telling the hooks how it went. Without hooks
  * it is exactly `dispatch`: no clock read, no info object.
  */
-export async function observeDispatch(context: DeliveryContext, event: WebhookEventBase, attempt: object | undefined, retry: boolean): Promise<void> {
+export async function observeDispatch(
+  context: DeliveryContext,
+  event: WebhookEventBase,
+  attempt: object | undefined,
+  retry: boolean,
+): Promise<void> {
   const listeners = context.emitter.listenersFor(event);
   const { hooks, provider } = context;
   if (hooks === undefined || attempt === undefined) return dispatch(event, listeners);

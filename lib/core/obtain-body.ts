@@ -38,6 +38,7 @@ export function parseBody(
   if (raw === undefined) return adoptParsedBody(request.body, format);
   if (raw.length === 0) throw new WebhookError("malformed_body", "The request body is empty.");
   // A string body was decoded by whoever read it; we re-encoded it as UTF-8 above.
-  const effective = typeof request.body === "string" ? { ...contentType, params: { ...contentType.params, charset: "utf-8" } } : contentType;
+  const effective =
+    typeof request.body === "string" ? { ...contentType, params: { ...contentType.params, charset: "utf-8" } } : contentType;
   return parseRawBody(raw, format, effective, request.headers, parsing);
 }

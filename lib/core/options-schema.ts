@@ -8,7 +8,11 @@ import { isInboxStore, type InboxStore } from "../inbox/types.js";
 
 // The options' runtime checks: a wrong option throws at start-up, not at the first request.
 
-const secretList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1), z.custom<SecretResolver<string | readonly string[]>>((v) => typeof v === "function")]);
+const secretList = z.union([
+  z.string().min(1),
+  z.array(z.string().min(1)).min(1),
+  z.custom<SecretResolver<string | readonly string[]>>((v) => typeof v === "function"),
+]);
 const positiveInt = z.number().int().positive();
 const fn = z.custom<(...args: never[]) => unknown>((value) => typeof value === "function", "Expected a function");
 
@@ -23,7 +27,12 @@ const sharedShape = {
     .optional(),
   ack: z.enum(["after-dispatch", "immediate"]).optional(),
   dispatchTimeoutMs: positiveInt.optional(),
-  logger: z.custom<Logger>((v) => typeof (v as Logger)?.warn === "function" && typeof (v as Logger)?.error === "function", "Expected a logger with warn and error").optional(),
+  logger: z
+    .custom<Logger>((v) => {
+      const logger = v as Partial<Logger> | null | undefined;
+      return typeof logger?.warn === "function" && typeof logger.error === "function";
+    }, "Expected a logger with warn and error")
+    .optional(),
   multipart: z
     .strictObject({ maxFileSize: positiveInt, maxFiles: positiveInt, maxFields: positiveInt, maxFieldSize: positiveInt })
     .partial()
@@ -32,7 +41,9 @@ const sharedShape = {
   bodyTimeoutMs: positiveInt.optional(),
   allowUnauthenticated: z.boolean().optional(),
   // By reference: a hooks object may be a class instance whose methods live on its prototype.
-  hooks: z.custom<ReceiverHooks | readonly ReceiverHooks[]>((v) => typeof v === "object" && v !== null, "Expected hooks or an array of them").optional(),
+  hooks: z
+    .custom<ReceiverHooks | readonly ReceiverHooks[]>((v) => typeof v === "object" && v !== null, "Expected hooks or an array of them")
+    .optional(),
   resolverTimeoutMs: positiveInt.optional(),
   logPayloads: z.boolean().optional(),
   inbox: z
@@ -57,12 +68,21 @@ export const genericAuthSchema = z.strictObject({
     .strictObject({
       token: secretList.optional(),
       basic: z
-        .union([z.strictObject({ username: z.string().min(1).refine((name) => !name.includes(":"), "A Basic username cannot contain ':'"), password: z.string().min(1) }), z.custom<SecretResolver<BasicCredentials>>((v) => typeof v === "function")])
+        .union([
+          z.strictObject({
+            username: z
+              .string()
+              .min(1)
+              .refine((name) => !name.includes(":"), "A Basic username cannot contain ':'"),
+            password: z.string().min(1),
+          }),
+          z.custom<SecretResolver<BasicCredentials>>((v) => typeof v === "function"),
+        ])
         .optional(),
       allowIps: z.array(z.string()).min(1).optional(),
       verify: fn.optional(),
     })
-    .refine((auth) => Object.values(auth).some((v) => v !== undefined), "auth needs token, basic, allowIps or verify")
+    // unknown: a key given as undefined is present in the output (and typed as if it were not).
+    .refine((auth) => Object.values(auth).some((v: unknown) => v !== undefined), "auth needs token, basic, allowIps or verify")
     .optional(),
 });
-

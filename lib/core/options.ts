@@ -145,7 +145,7 @@ function resolveShared(options: z.infer<typeof headerSecretSchema>, defaults: De
     multipart: { maxFileSize: limit, maxFiles: 10, maxFields, maxFieldSize: limit, ...options.multipart },
     authenticator,
     inbox: options.inbox && resolveInbox(options.inbox),
-    hooks: compileHooks(options.hooks as ReceiverHooks | ReceiverHooks[] | undefined, options.logger),
+    hooks: compileHooks(options.hooks, options.logger),
     logPayloads: options.logPayloads ?? false,
   };
 }
@@ -169,7 +169,12 @@ function requireAuthChoice(hasAuth: boolean, allowUnauthenticated: boolean | und
 }
 
 /** Validates the options of a header-secret provider and builds its authenticator. */
-export function resolveHeaderSecretOptions(options: HeaderSecretOptions, header: string, defaults: Defaults, factory: string): ResolvedOptions {
+export function resolveHeaderSecretOptions(
+  options: HeaderSecretOptions,
+  header: string,
+  defaults: Defaults,
+  factory: string,
+): ResolvedOptions {
   const parsed = validate(headerSecretSchema, options, factory);
   requireAuthChoice(parsed.secret !== undefined, parsed.allowUnauthenticated, factory, "secret");
   const authenticator = parsed.secret === undefined ? noAuthentication : headerSecret(header, parsed.secret, parsed.resolverTimeoutMs);
@@ -179,13 +184,18 @@ export function resolveHeaderSecretOptions(options: HeaderSecretOptions, header:
 /** Validates the options of a provider without a documented signature and builds its authenticator. */
 export function resolveGenericAuthOptions(options: GenericAuthOptions, defaults: Defaults, factory: string): ResolvedOptions {
   const parsed = validate(genericAuthSchema, options, factory);
-  requireAuthChoice(parsed.auth !== undefined, parsed.allowUnauthenticated, factory, "auth ({ token }, { basic }, { allowIps } or { verify })");
+  requireAuthChoice(
+    parsed.auth !== undefined,
+    parsed.allowUnauthenticated,
+    factory,
+    "auth ({ token }, { basic }, { allowIps } or { verify })",
+  );
   let authenticator = noAuthentication;
   if (parsed.auth !== undefined) {
     try {
       authenticator = genericAuth(parsed.auth as AuthOptions, parsed.resolverTimeoutMs);
     } catch (error) {
-      throw new TypeError(`${factory}: ${(error as Error).message}`);
+      throw new TypeError(`${factory}: ${(error as Error).message}`, { cause: error });
     }
   }
   return resolveShared(parsed, defaults, authenticator);

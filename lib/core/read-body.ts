@@ -48,16 +48,24 @@ export function readBody(stream: Readable, { limit, declaredLength, timeoutMs }:
     const onData = (chunk: Buffer | string): void => {
       const buffer = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
       received += buffer.length;
-      if (received > limit) return fail(tooLarge(limit));
+      if (received > limit) {
+        fail(tooLarge(limit));
+        return;
+      }
       chunks.push(buffer);
     };
     const onEnd = (): void => {
       cleanup();
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
+      // One chunk (the usual small body) is used as it is, without a copy.
+      const only = chunks.length === 1 ? chunks[0] : undefined;
+      resolve(only ?? Buffer.concat(chunks, received));
     };
-    const onError = (cause: Error): void =>
+    const onError = (cause: Error): void => {
       fail(new WebhookError("request_aborted", "The request body could not be read.", { cause }));
-    const onAborted = (): void => fail(aborted());
+    };
+    const onAborted = (): void => {
+      fail(aborted());
+    };
     // "close" before "end" means the connection went away mid-body.
     const onClose = (): void => {
       if (!stream.readableEnded) onAborted();
@@ -69,7 +77,9 @@ export function readBody(stream: Readable, { limit, declaredLength, timeoutMs }:
     stream.on("aborted", onAborted);
     stream.on("close", onClose);
     if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
-      timer = setTimeout(() => fail(new WebhookError("request_timeout", `The request body did not arrive within ${timeoutMs} ms.`)), timeoutMs);
+      timer = setTimeout(() => {
+        fail(new WebhookError("request_timeout", `The request body did not arrive within ${timeoutMs} ms.`));
+      }, timeoutMs);
     }
     // A "data" listener does not restart a stream a middleware explicitly paused: it would hang.
     stream.resume();
@@ -86,12 +96,13 @@ function tooLarge(limit: number): WebhookError {
   return new WebhookError("body_too_large", `The request body is larger than the limit of ${limit} bytes.`);
 }
 
-const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+/** Size units, each 1024 times the one before. */
+const UNITS = ["b", "kb", "mb", "gb"];
 
 /** Accepts a byte count or a size such as "512kb" or "1mb" (powers of 1024). */
 export function parseSize(size: number | string): number {
   if (typeof size === "number") return size;
   const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(size);
   if (!match) throw new TypeError(`Invalid size "${size}": use a byte count or e.g. "512kb", "1mb".`);
-  return Math.floor(Number(match[1]) * UNITS[(match[2] ?? "b").toLowerCase()]!);
+  return Math.floor(Number(match[1]) * 1024 ** UNITS.indexOf((match[2] ?? "b").toLowerCase()));
 }

@@ -23,7 +23,8 @@ export type EventMap<P extends string, S extends EventSchemas, M> = {
 };
 
 /** Any event a receiver can emit: a known one, or one of a name it has no schema for. */
-export type AnyEvent<P extends string, S extends EventSchemas, M> = EventMap<P, S, M>[keyof S & string] | UnknownWebhookEvent<P, M & RouteMeta>;
+export type AnyEvent<P extends string, S extends EventSchemas, M> =
+  EventMap<P, S, M>[keyof S & string] | UnknownWebhookEvent<P, M & RouteMeta>;
 
 /** Per-request state for hooks (only when hooks are configured). */
 interface Trace {
@@ -31,7 +32,6 @@ interface Trace {
   readonly started: number;
   event: WebhookEventBase | undefined;
 }
-
 
 /**
  * The framework-free receiver: listeners in, `receive(request)` → response out. Every
@@ -49,7 +49,9 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
   constructor(protocol: ProviderProtocol<P, S, M>, options: ResolvedOptions) {
     this.#protocol = protocol;
     this.#options = options;
-    const report = (error: WebhookError): void => this.#report(error);
+    const report = (error: WebhookError): void => {
+      this.#report(error);
+    };
     const context: DeliveryContext = {
       provider: protocol.provider,
       emitter: this.#emitter,
@@ -60,7 +62,8 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
       hooks: options.hooks,
     };
     // With an inbox, its keys are the dedupe record; a second record would only disagree.
-    const deduper = options.dedupe && !options.inbox ? new Deduper(options.dedupe.store, protocol.provider, options.dedupe.ttlMs, report) : undefined;
+    const deduper =
+      options.dedupe && !options.inbox ? new Deduper(options.dedupe.store, protocol.provider, options.dedupe.ttlMs, report) : undefined;
     const direct = new DirectDelivery(context, deduper);
     this.#inbox = options.inbox && new InboxWorker(context, options.inbox);
     this.#delivery = this.#inbox ? new InboxDelivery(context, this.#inbox, direct) : direct;
@@ -104,7 +107,7 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
   off(listener: ((event: never) => unknown) | ErrorListener): this;
   off(namesOrListener: string | readonly string[] | ((event: never) => unknown), listener?: (event: never) => unknown): this {
     if (typeof namesOrListener === "function") this.#emitter.off(undefined, namesOrListener);
-    else this.#emitter.off(namesOrListener, listener!);
+    else if (listener !== undefined) this.#emitter.off(namesOrListener, listener);
     return this;
   }
 
@@ -189,13 +192,14 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
     if (format === undefined) throw unsupportedType(contentType);
 
     const raw = await rawBodyOf(request, limit, this.#options.bodyTimeoutMs);
-    if (authenticator.afterBody) await authenticator.afterBody({
-      method: request.method,
-      headers: request.headers,
-      query: request.query ?? {},
-      remoteAddress: request.remoteAddress,
-      rawBody: raw,
-    });
+    if (authenticator.afterBody)
+      await authenticator.afterBody({
+        method: request.method,
+        headers: request.headers,
+        query: request.query ?? {},
+        remoteAddress: request.remoteAddress,
+        rawBody: raw,
+      });
 
     let parsed = parseBody(request, raw, format, contentType, this.#parsing);
     // JSON and forms parse synchronously: only multipart needs the await.
@@ -210,7 +214,14 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
     if (trace) {
       trace.event = event;
       const { name, known, id } = event;
-      this.#options.hooks?.onVerified?.({ provider: this.provider, attempt: trace.attempt, event: name, known, deliveryId: id, durationMs: performance.now() - trace.started });
+      this.#options.hooks?.onVerified?.({
+        provider: this.provider,
+        attempt: trace.attempt,
+        event: name,
+        known,
+        deliveryId: id,
+        durationMs: performance.now() - trace.started,
+      });
     }
     return this.#delivery.deliver(event, trace?.attempt);
   }

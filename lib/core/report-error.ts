@@ -6,7 +6,12 @@ import type { Logger } from "./types.js";
  * Tells the logger and every `onError` listener. Whatever they do (throw, reject) never
  * reaches the sender or the process: an error listener must not turn into a crash.
  */
-export function reportError(error: WebhookError, listeners: ReadonlySet<ErrorListener>, logger: Logger | undefined, logPayloads = false): void {
+export function reportError(
+  error: WebhookError,
+  listeners: ReadonlySet<ErrorListener>,
+  logger: Logger | undefined,
+  logPayloads = false,
+): void {
   if (logger) {
     const fields = {
       provider: error.provider,

@@ -1,5 +1,13 @@
 import type { InboxFilter, InboxRecord, InboxStatus, InboxStore, NewInboxRecord, PurgeFilter } from "./types.js";
-import { byReceivedDesc, byReceivedAsc, checkPositiveInteger, DEFAULT_LIST_LIMIT, DEFAULT_RETAIN_MS, matchesPurge, PRUNE_EVERY_MS } from "./records.js";
+import {
+  byReceivedDesc,
+  byReceivedAsc,
+  checkPositiveInteger,
+  DEFAULT_LIST_LIMIT,
+  DEFAULT_RETAIN_MS,
+  matchesPurge,
+  PRUNE_EVERY_MS,
+} from "./records.js";
 
 export interface MemoryInboxOptions {
   /** How long done records are kept (pruned opportunistically). @default 7 days */
@@ -34,15 +42,23 @@ export class MemoryInbox implements InboxStore {
     return true;
   }
 
-  async leaseDue({ limit, leaseMs, now, provider }: { limit: number; leaseMs: number; now: number; provider?: string }): Promise<InboxRecord[]> {
+  async leaseDue({
+    limit,
+    leaseMs,
+    now,
+    provider,
+  }: {
+    limit: number;
+    leaseMs: number;
+    now: number;
+    provider?: string;
+  }): Promise<InboxRecord[]> {
     checkPositiveInteger("limit", limit);
     const due = [...this.#records.values()]
       .filter((r) => r.status === "pending" && r.nextAttemptAt <= now && (provider === undefined || r.provider === provider))
       .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || byReceivedAsc(a, b))
       .slice(0, limit);
-    return due
-      .map((r) => this.#update(r, { attempts: r.attempts + 1, nextAttemptAt: now + leaseMs, updatedAt: now }))
-      .sort(byReceivedAsc);
+    return due.map((r) => this.#update(r, { attempts: r.attempts + 1, nextAttemptAt: now + leaseMs, updatedAt: now })).sort(byReceivedAsc);
   }
 
   async complete(key: string, { now }: { now: number }): Promise<void> {

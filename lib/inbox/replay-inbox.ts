@@ -18,7 +18,11 @@ export interface ReplayResult {
  * @example
  * await replayInbox(inbox, { failed: true, provider: "misskey" });
  */
-export async function replayInbox(store: InboxStore, target: ReplayTarget, { now = Date.now() }: { now?: number } = {}): Promise<ReplayResult> {
+export async function replayInbox(
+  store: InboxStore,
+  target: ReplayTarget,
+  { now = Date.now() }: { now?: number } = {},
+): Promise<ReplayResult> {
   let keys: string[];
   let missing: string[] = [];
   if ("keys" in target) {

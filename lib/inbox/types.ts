@@ -95,5 +95,9 @@ export interface InboxStore {
 const INBOX_METHODS = ["add", "leaseDue", "complete", "fail", "get", "list", "requeue", "purge", "counts", "close"] as const;
 
 export function isInboxStore(value: unknown): value is InboxStore {
-  return typeof value === "object" && value !== null && INBOX_METHODS.every((name) => typeof (value as Record<string, unknown>)[name] === "function");
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    INBOX_METHODS.every((name) => typeof (value as Record<string, unknown>)[name] === "function")
+  );
 }

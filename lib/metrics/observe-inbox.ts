@@ -57,16 +57,21 @@ async function collectInbox(gauge: Gauge): Promise<void> {
 /** The inbox gauge of a registry, collected from every observed store on scrape. */
 export function inboxGauge(registry: AnyRegistry, name: string): Gauge {
   const labelNames = ["status", "provider"];
-  const gauge = registeredMetric<Gauge>(registry, name, labelNames, Gauge, () =>
-    new Gauge({
-      name,
-      help: "Inbox records by status (pending, failed, done), read from the store on each scrape.",
-      labelNames,
-      registers: [registry],
-      async collect() {
-        await collectInbox(this);
-      },
-    }),
+  const gauge = registeredMetric<Gauge>(
+    registry,
+    name,
+    labelNames,
+    Gauge,
+    () =>
+      new Gauge({
+        name,
+        help: "Inbox records by status (pending, failed, done), read from the store on each scrape.",
+        labelNames,
+        registers: [registry],
+        async collect() {
+          await collectInbox(this);
+        },
+      }),
   );
   if (!observedByGauge.has(gauge)) observedByGauge.set(gauge, new Set());
   return gauge;

@@ -6,7 +6,12 @@ export type AnyRegistry = Registry | Registry<OpenMetricsContentType>;
 /** A metric's label names, sorted and joined (prom-client keeps them, untyped, on the metric). */
 function labelsOf(metric: object): string | undefined {
   const names: unknown = "labelNames" in metric ? metric.labelNames : undefined;
-  return Array.isArray(names) ? names.map((name: unknown) => String(name)).sort().join(",") : undefined;
+  return Array.isArray(names)
+    ? names
+        .map((name: unknown) => String(name))
+        .sort()
+        .join(",")
+    : undefined;
 }
 
 /**

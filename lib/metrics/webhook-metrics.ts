@@ -56,20 +56,41 @@ export function webhookMetrics(options: WebhookMetricsOptions = {}): WebhookMetr
   const buckets = options.buckets && [...options.buckets];
 
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> =>
-    registeredMetric<Counter<L>>(registry, prefix + name, labelNames, Counter, () => new Counter({ name: prefix + name, help, labelNames, registers: [registry] }));
+    registeredMetric<Counter<L>>(
+      registry,
+      prefix + name,
+      labelNames,
+      Counter,
+      () => new Counter({ name: prefix + name, help, labelNames, registers: [registry] }),
+    );
   const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[]): Histogram<L> =>
-    registeredMetric<Histogram<L>>(registry, prefix + name, labelNames, Histogram, () =>
-      new Histogram({ name: prefix + name, help, labelNames, registers: [registry], ...(buckets && { buckets }) }),
+    registeredMetric<Histogram<L>>(
+      registry,
+      prefix + name,
+      labelNames,
+      Histogram,
+      () => new Histogram({ name: prefix + name, help, labelNames, registers: [registry], ...(buckets && { buckets }) }),
     );
 
-  const requests = counter("requests_total", "Webhook requests answered, by provider, outcome (ok, duplicate or an error code) and HTTP status.", ["provider", "outcome", "status"]);
-  const requestDuration = histogram("request_duration_seconds", "Time from a webhook request's arrival to its answer.", ["provider", "outcome"]);
-  const events = counter("events_total", "Webhook events by name and result: dispatched, failed (listeners threw or timed out), duplicate, invalid (failed its schema).", [
+  const requests = counter(
+    "requests_total",
+    "Webhook requests answered, by provider, outcome (ok, duplicate or an error code) and HTTP status.",
+    ["provider", "outcome", "status"],
+  );
+  const requestDuration = histogram("request_duration_seconds", "Time from a webhook request's arrival to its answer.", [
     "provider",
-    "event",
-    "result",
+    "outcome",
   ]);
-  const dispatchDuration = histogram("dispatch_duration_seconds", "Time spent in an event's listeners (successful or not, inbox retries included).", ["provider", "event"]);
+  const events = counter(
+    "events_total",
+    "Webhook events by name and result: dispatched, failed (listeners threw or timed out), duplicate, invalid (failed its schema).",
+    ["provider", "event", "result"],
+  );
+  const dispatchDuration = histogram(
+    "dispatch_duration_seconds",
+    "Time spent in an event's listeners (successful or not, inbox retries included).",
+    ["provider", "event"],
+  );
   const duplicates = counter("duplicates_total", "Repeated deliveries acknowledged without dispatching.", ["provider"]);
   let gauge: ReturnType<typeof inboxGauge> | undefined;
 
@@ -98,7 +119,8 @@ export function webhookMetrics(options: WebhookMetricsOptions = {}): WebhookMetr
       requestDuration.observe({ provider: info.provider, outcome }, info.durationMs / 1000);
       if (info.outcome === "duplicate") {
         duplicates.inc({ provider: info.provider });
-        if (info.event !== undefined) events.inc({ provider: info.provider, event: eventLabel(info.event, info.known, extra), result: "duplicate" });
+        if (info.event !== undefined)
+          events.inc({ provider: info.provider, event: eventLabel(info.event, info.known, extra), result: "duplicate" });
       }
     },
   };

@@ -27,7 +27,12 @@ export function encodeBody(payload: unknown, contentType: SampleContentType): { 
 }
 
 /** Assembles a delivery from a payload, its encoding and the provider's headers. */
-export function makeDelivery<P>(payload: P, contentType: SampleContentType, headers: Record<string, string>, encoded = encodeBody(payload, contentType)): Delivery<P> {
+export function makeDelivery<P>(
+  payload: P,
+  contentType: SampleContentType,
+  headers: Record<string, string>,
+  encoded = encodeBody(payload, contentType),
+): Delivery<P> {
   return {
     method: "POST",
     headers: { ...headers, "content-type": encoded.contentType },

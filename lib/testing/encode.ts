@@ -2,10 +2,7 @@ import { randomBytes } from "node:crypto";
 
 /** Content types a sample can be encoded in. */
 export type SampleContentType =
-  | "application/json"
-  | "application/vnd.api+json"
-  | "application/x-www-form-urlencoded"
-  | "multipart/form-data";
+  "application/json" | "application/vnd.api+json" | "application/x-www-form-urlencoded" | "multipart/form-data";
 
 /** Flattens `{ a: { b: [1] } }` into Rails-style form fields `[["a[b][]", "1"]]`. */
 export function toFormFields(value: unknown, prefix = ""): [string, string][] {
@@ -19,6 +16,7 @@ export function toFormFields(value: unknown, prefix = ""): [string, string][] {
   if (typeof value === "object") {
     return Object.entries(value).flatMap(([key, item]) => toFormFields(item, prefix ? `${prefix}[${key}]` : key));
   }
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only primitives are left: objects and arrays are handled above
   return [[prefix, String(value)]];
 }
 
@@ -42,11 +40,11 @@ export function encodeMultipart(fields: readonly (readonly [string, string])[]):
 export function deepMerge<T>(base: T, patch: unknown): T {
   if (typeof patch !== "object" || patch === null || Array.isArray(patch)) return (patch === undefined ? base : patch) as T;
   if (typeof base !== "object" || base === null || Array.isArray(base)) return patch as T;
-  const merged: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  const merged = new Map(Object.entries(base));
   for (const [key, value] of Object.entries(patch)) {
     if (key === "__proto__" || key === "constructor") continue;
-    if (value === undefined) delete merged[key];
-    else merged[key] = deepMerge(merged[key], value);
+    if (value === undefined) merged.delete(key);
+    else merged.set(key, deepMerge(merged.get(key), value));
   }
-  return merged as T;
+  return Object.fromEntries(merged) as T;
 }

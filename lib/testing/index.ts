@@ -1,7 +1,21 @@
 export { misskeyDelivery, misskeyPayload, misskeyEventNames, type MisskeyDeliveryOptions } from "./samples/misskey.js";
 export { encodeBody, makeDelivery, type Delivery } from "./delivery.js";
 export { toFormFields, encodeUrlencoded, encodeMultipart, type SampleContentType } from "./encode.js";
-export { kakaoBizmessageDelivery, kakaoBizmessagePayload, kakaoBizmessageEventNames, kakaoTemplateUpdateDelivery, kakaoTemplateUpdatePayload, type KakaoBizmessageDeliveryOptions } from "./samples/kakao-bizmessage.js";
+export {
+  kakaoBizmessageDelivery,
+  kakaoBizmessagePayload,
+  kakaoBizmessageEventNames,
+  kakaoTemplateUpdateDelivery,
+  kakaoTemplateUpdatePayload,
+  type KakaoBizmessageDeliveryOptions,
+} from "./samples/kakao-bizmessage.js";
 export { oneInboxDelivery, oneInboxPayload, oneInboxEventNames, type OneInboxDeliveryOptions } from "./samples/oneinbox.js";
 export { pokepayDelivery, pokepayPayload, pokepayEventNames, type PokepayDeliveryOptions } from "./samples/pokepay.js";
-export { okskyDelivery, okskyPayload, okskyEventNames, okskyJsonApiDocument, type OkskyDeliveryOptions, type OkskySampleLayout } from "./samples/oksky.js";
+export {
+  okskyDelivery,
+  okskyPayload,
+  okskyEventNames,
+  okskyJsonApiDocument,
+  type OkskyDeliveryOptions,
+  type OkskySampleLayout,
+} from "./samples/oksky.js";

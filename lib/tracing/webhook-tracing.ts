@@ -64,7 +64,13 @@ export function webhookTracing(options: WebhookTracingOptions = {}): ReceiverHoo
 
   return {
     onRequest(info) {
-      begin(info.attempt, spanName(info.provider, undefined, undefined), SpanKind.SERVER, { [A.provider]: info.provider, [A.method]: requestMethod(info.method) }, false);
+      begin(
+        info.attempt,
+        spanName(info.provider, undefined, undefined),
+        SpanKind.SERVER,
+        { [A.provider]: info.provider, [A.method]: requestMethod(info.method) },
+        false,
+      );
     },
     onVerified(info) {
       const attempt = attempts.get(info.attempt);

@@ -5,7 +5,6 @@ import { bodyOf, headerTestReceiver, jsonRequest } from "../../fixtures/test-rec
 
 const post = (headers: WebhookRequest["headers"]): WebhookRequest => ({ method: "POST", headers });
 
-
 describe("headerSecret", () => {
   const auth = headerSecret("X-Test-Secret", "s3cret");
 
@@ -63,7 +62,11 @@ describe("header secret through receive()", () => {
   });
 
   test("wrong → 401 signature_mismatch, before the body is even looked at", async () => {
-    const response = await receiver.receive({ method: "POST", headers: { "x-test-secret": "nope", "content-type": "application/json" }, body: "{not json" });
+    const response = await receiver.receive({
+      method: "POST",
+      headers: { "x-test-secret": "nope", "content-type": "application/json" },
+      body: "{not json",
+    });
     expect(response.status).toBe(401);
     expect(bodyOf(response)).toMatchObject({ error: "signature_mismatch" });
     expect(response.body).not.toContain("s3cret");

@@ -75,14 +75,16 @@ function basicMatches(encoded: string, username: SecretDigest[], password: Secre
 export function genericAuth(options: AuthOptions, resolverTimeoutMs = DEFAULT_RESOLVER_TIMEOUT_MS): Authenticator {
   const { token, basic, verify } = options;
   const dynamic = typeof token === "function" || typeof basic === "function";
-  const fixed = dynamic ? undefined : digestCredentials(token as string | readonly string[] | undefined, basic as BasicCredentials | undefined);
+  const fixed = dynamic ? undefined : digestCredentials(token, basic);
   const ipAllowed = options.allowIps && ipAllowList(options.allowIps);
   const challenge = basic ? BASIC_CHALLENGE : undefined;
 
   const check = (given: ReturnType<typeof credentialsFrom>, digests: Digests): void => {
     const ok =
       (digests.tokens !== undefined && given.token !== undefined && matchesSecret(given.token, digests.tokens)) ||
-      (digests.basic !== undefined && given.basic !== undefined && basicMatches(given.basic, digests.basic.username, digests.basic.password));
+      (digests.basic !== undefined &&
+        given.basic !== undefined &&
+        basicMatches(given.basic, digests.basic.username, digests.basic.password));
     if (!ok) throw new WebhookError("signature_mismatch", "The credentials do not match.", { headers: challenge });
   };
 
@@ -96,14 +98,20 @@ export function genericAuth(options: AuthOptions, resolverTimeoutMs = DEFAULT_RE
       if (given.token === undefined && given.basic === undefined) {
         throw new WebhookError("signature_missing", "No credentials were sent.", { headers: challenge });
       }
-      if (fixed) return check(given, fixed);
+      if (fixed) {
+        check(given, fixed);
+        return;
+      }
       const resolve = <T>(source: T | SecretResolver<T> | undefined): Promise<T | undefined> | T | undefined =>
         typeof source === "function" ? resolveSecret(source as SecretResolver<T>, request, resolverTimeoutMs) : source;
-      return Promise.all([resolve(token), resolve(basic)]).then(([tokens, credentials]) => check(given, digestCredentials(tokens, credentials)));
+      return Promise.all([resolve(token), resolve(basic)]).then(([tokens, credentials]) => {
+        check(given, digestCredentials(tokens, credentials));
+      });
     },
     afterBody: verify
       ? async (request) => {
-          let ok: boolean;
+          // unknown, not boolean: a JavaScript verify may return anything, and only `true` lets a request through.
+          let ok: unknown;
           try {
             ok = await verify(request);
           } catch (cause) {

@@ -25,7 +25,10 @@ export function headerSecret(header: string, source: SecretSource, resolverTimeo
       if (given === undefined || given === "") {
         throw new WebhookError("signature_missing", `The ${header} header is missing.`);
       }
-      if (fixed) return check(given, fixed);
+      if (fixed) {
+        check(given, fixed);
+        return;
+      }
       return resolveSecret(source as SecretResolver<string | readonly string[]>, request, resolverTimeoutMs).then((secrets) => {
         // No secret for this tenant: answered exactly like a wrong one.
         check(given, secrets === undefined || secrets.length === 0 ? [] : digestSecrets(secrets));

@@ -34,7 +34,9 @@ export function secretContext(request: WebhookRequest): SecretContext {
 export async function resolveSecret<T>(resolver: SecretResolver<T>, request: WebhookRequest, timeoutMs: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(() => {
+      reject(new Error(`timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
   });
   try {
     return await Promise.race([Promise.resolve().then(() => resolver(secretContext(request))), timeout]);

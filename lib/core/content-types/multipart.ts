@@ -95,7 +95,9 @@ export function parseMultipartEntries(
       parser.on("error", () => {});
       reject(error);
     };
-    const tooLarge = (what: string): void => fail(new WebhookError("body_too_large", `The multipart body has ${what}.`));
+    const tooLarge = (what: string): void => {
+      fail(new WebhookError("body_too_large", `The multipart body has ${what}.`));
+    };
     /** Decodes a name or value; bytes invalid in the charset fail the body (400). */
     const text = (raw: string, as: TextDecoding): string | undefined => {
       try {
@@ -108,7 +110,10 @@ export function parseMultipartEntries(
 
     // busboy gives no name for a part without one (or with name=""): its data is kept under "".
     parser.on("field", (rawName: string | undefined, rawValue: string | undefined, info) => {
-      if (info.valueTruncated) return tooLarge(`a field over ${limits.maxFieldSize} bytes`);
+      if (info.valueTruncated) {
+        tooLarge(`a field over ${limits.maxFieldSize} bytes`);
+        return;
+      }
       // A part naming a charset busboy cannot decode comes back without a value.
       if (typeof rawValue !== "string") {
         fail(new WebhookError("unsupported_charset", "A multipart field has a charset that is not supported."));
@@ -129,15 +134,25 @@ export function parseMultipartEntries(
       stream.on("error", (cause) => {
         fail(new WebhookError("malformed_body", "The multipart body is malformed.", { cause }));
       });
-      stream.on("limit", () => tooLarge(`a file over ${limits.maxFileSize} bytes`));
+      stream.on("limit", () => {
+        tooLarge(`a file over ${limits.maxFileSize} bytes`);
+      });
       stream.on("end", () => {
         entry[1] = { filename, mimeType: info.mimeType, encoding: info.encoding, data: Buffer.concat(chunks) };
       });
     });
-    parser.on("partsLimit", () => tooLarge("too many parts"));
-    parser.on("filesLimit", () => tooLarge(`more than ${limits.maxFiles} files`));
-    parser.on("fieldsLimit", () => tooLarge(`more than ${limits.maxFields} fields`));
-    parser.on("error", (cause) => fail(new WebhookError("malformed_body", "The multipart body is malformed.", { cause })));
+    parser.on("partsLimit", () => {
+      tooLarge("too many parts");
+    });
+    parser.on("filesLimit", () => {
+      tooLarge(`more than ${limits.maxFiles} files`);
+    });
+    parser.on("fieldsLimit", () => {
+      tooLarge(`more than ${limits.maxFields} fields`);
+    });
+    parser.on("error", (cause) => {
+      fail(new WebhookError("malformed_body", "The multipart body is malformed.", { cause }));
+    });
     parser.on("close", () => {
       if (settled) return;
       settled = true;

@@ -19,7 +19,8 @@ export function splitKey(key: string): string[] {
     segments.push(rest.slice(1, close));
     rest = rest.slice(close + 1);
   }
-  if (rest.length > 0) segments[segments.length - 1] += rest;
+  // Brackets past MAX_DEPTH stay part of the last segment (there is always one: the name before "[").
+  if (rest.length > 0) segments.push(`${segments.pop() ?? ""}${rest}`);
   return segments;
 }
 
@@ -66,11 +67,14 @@ export function expandNestedKeys(entries: Iterable<readonly [string, unknown]>):
   for (const [key, value] of entries) {
     const segments = splitKey(key);
     if (segments.some(isUnsafeKey)) continue;
+    // Each segment but the last names a container, created as the segment after it asks ([] or {}).
     let container: Node = root;
-    for (let i = 0; i < segments.length - 1; i++) {
-      container = child(container, segments[i]!, segments[i + 1]!);
+    let segment: string | undefined;
+    for (const next of segments) {
+      if (segment !== undefined) container = child(container, segment, next);
+      segment = next;
     }
-    assign(container, segments[segments.length - 1]!, value);
+    if (segment !== undefined) assign(container, segment, value);
   }
   return root;
 }

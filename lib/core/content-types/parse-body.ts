@@ -33,13 +33,7 @@ export function unsupportedType(contentType: ContentType): WebhookError {
 }
 
 /** Parses raw body bytes in the given format. */
-export function parseRawBody(
-  raw: Buffer,
-  format: BodyFormat,
-  contentType: ContentType,
-  headers: HeaderMap,
-  parsing: BodyParsing,
-): unknown {
+export function parseRawBody(raw: Buffer, format: BodyFormat, contentType: ContentType, headers: HeaderMap, parsing: BodyParsing): unknown {
   const charset = contentType.params.charset;
   switch (format) {
     case "json":

@@ -47,7 +47,10 @@ export function parseUrlencodedEntries(bytes: Uint8Array, { charset, maxFields }
     const rawKey = eq === -1 ? pair : pair.slice(0, eq);
     const rawValue = eq === -1 ? "" : pair.slice(eq + 1);
     // Per field, a leading U+FEFF is text, not a BOM.
-    entries.push([decodeText(percentDecode(rawKey), charset, { keepBOM: true }), decodeText(percentDecode(rawValue), charset, { keepBOM: true })]);
+    entries.push([
+      decodeText(percentDecode(rawKey), charset, { keepBOM: true }),
+      decodeText(percentDecode(rawValue), charset, { keepBOM: true }),
+    ]);
   }
   return entries;
 }

@@ -5,7 +5,13 @@ import { z } from "zod";
 // delivery into a refusal. We validate what listeners are likely to read.
 
 /** An integer NHN documents as Integer but a JSON serialiser may send as "12". */
-const integerLike = z.union([z.number().int(), z.string().regex(/^-?\d+$/).transform(Number)]);
+const integerLike = z.union([
+  z.number().int(),
+  z
+    .string()
+    .regex(/^-?\d+$/)
+    .transform(Number),
+]);
 
 /** The `kakaoMessageType` values documented today; others are accepted as strings. */
 export const KAKAO_MESSAGE_TYPES = [

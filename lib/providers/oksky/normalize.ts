@@ -70,7 +70,10 @@ function idValue(id: unknown): unknown {
 }
 
 function snakeCase(name: string): string {
-  return name.replace(/-/g, "_").replace(/([a-z\d])([A-Z])/g, "$1_$2").toLowerCase();
+  return name
+    .replace(/-/g, "_")
+    .replace(/([a-z\d])([A-Z])/g, "$1_$2")
+    .toLowerCase();
 }
 
 function singular(word: string): string {
@@ -85,9 +88,12 @@ function singular(word: string): string {
  * `message_events` (or `message-events`, `messageEvents`) → `MessageEvent`, `Room` → `Room`.
  */
 export function objectNameOfType(type: string): string {
-  const words = type.replace(/([a-z\d])([A-Z])/g, "$1 $2").split(/[\s_-]+/).filter(Boolean);
-  const last = words.length - 1;
-  if (last >= 0) words[last] = singular(words[last]!);
+  const words = type
+    .replace(/([a-z\d])([A-Z])/g, "$1 $2")
+    .split(/[\s_-]+/)
+    .filter(Boolean);
+  const last = words.pop();
+  if (last !== undefined) words.push(singular(last));
   return words.map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join("");
 }
 
@@ -99,7 +105,8 @@ function relationshipIds(relationships: unknown): Json {
     if (!isRecord(relationship) || !("data" in relationship)) continue;
     const { data } = relationship;
     if (data === null) ids[`${snakeCase(name)}_id`] = null;
-    else if (isRecord(data) && (typeof data.id === "string" || typeof data.id === "number")) ids[`${snakeCase(name)}_id`] = idValue(data.id);
+    else if (isRecord(data) && (typeof data.id === "string" || typeof data.id === "number"))
+      ids[`${snakeCase(name)}_id`] = idValue(data.id);
   }
   return ids;
 }
@@ -122,7 +129,11 @@ export function envelopeFromJsonApi(document: OkskyJsonApiDocument): Json {
   const documentMeta = isRecord(document.meta) ? document.meta : {};
   const resourceMeta = isRecord(data.meta) ? data.meta : {};
   const action = firstString(documentMeta.action, resourceMeta.action, actionAttribute, document.action);
-  const object: Json = { ...(data.id === undefined ? {} : { id: idValue(data.id) }), ...relationshipIds(data.relationships), ...attributes };
+  const object: Json = {
+    ...(data.id === undefined ? {} : { id: idValue(data.id) }),
+    ...relationshipIds(data.relationships),
+    ...attributes,
+  };
   if (actionAttribute !== undefined && action !== actionAttribute) object.action = actionAttribute;
   const objectName = firstString(document.object_name) ?? objectNameOfType(data.type);
   return { ...(action === undefined ? {} : { action }), object_name: objectName, object };

@@ -46,7 +46,10 @@ export const okskyMessageSchema = z.looseObject({
   status: z.enum(["posted"]).or(z.string()).optional(),
   posted_at: okskyNullable(timestamp).optional(),
   drive_id: okskyNullable(okskyIdString).optional(),
-  info: z.union([z.record(z.string(), z.unknown()), z.string()]).nullable().default(() => ({})),
+  info: z
+    .union([z.record(z.string(), z.unknown()), z.string()])
+    .nullable()
+    .default(() => ({})),
   stamp_id: okskyNullable(okskyIdString).optional(),
   deleted_at: okskyNullable(timestamp).optional(),
   /** A form drops an empty list; its absence reads as []. */

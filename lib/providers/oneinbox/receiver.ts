@@ -40,11 +40,14 @@ function canonicalJson(root: unknown): string {
       pushAll([...parts, new Text("]")]);
     } else if (value !== null && typeof value === "object") {
       const record = value as Record<string, unknown>;
-      const keys = Object.keys(record).filter((key) => record[key] !== undefined).sort();
+      const keys = Object.keys(record)
+        .filter((key) => record[key] !== undefined)
+        .sort();
       const parts: unknown[] = [new Text("{")];
       keys.forEach((key, index) => parts.push(new Text(`${index > 0 ? "," : ""}${JSON.stringify(key)}:`), record[key]));
       pushAll([...parts, new Text("}")]);
     } else {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- typed string, but undefined for undefined (in an array)
       out.push(JSON.stringify(value) ?? "null");
     }
   }

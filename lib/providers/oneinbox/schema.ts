@@ -7,7 +7,13 @@ import { z } from "zod";
 /** An id or phone number: a string, or a number some serialisers send instead. */
 const stringLike = z.union([z.string(), z.number().transform(String)]);
 /** A count of seconds: a number, or the same as a numeric string. */
-const numberLike = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
+const numberLike = z.union([
+  z.number(),
+  z
+    .string()
+    .regex(/^-?\d+(\.\d+)?$/)
+    .transform(Number),
+]);
 
 /** What every delivery has: the event name and the call it is about. */
 export const oneInboxEnvelopeSchema = z.looseObject({

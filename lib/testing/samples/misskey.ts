@@ -98,7 +98,10 @@ export interface MisskeyDeliveryOptions<K extends MisskeyEventName> {
 }
 
 /** A Misskey delivery as Misskey sends it: JSON with its `X-Misskey-*` headers. */
-export function misskeyDelivery<K extends MisskeyEventName>(event: K, options: MisskeyDeliveryOptions<K> = {}): Delivery<MisskeyPayloads[K]> {
+export function misskeyDelivery<K extends MisskeyEventName>(
+  event: K,
+  options: MisskeyDeliveryOptions<K> = {},
+): Delivery<MisskeyPayloads[K]> {
   const payload = deepMerge(misskeyPayload(event), options.overrides);
   const headers: Record<string, string> = {
     "user-agent": "Misskey-Hooks",

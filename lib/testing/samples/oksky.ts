@@ -116,7 +116,8 @@ export interface OkskyDeliveryOptions<K extends OkskyEventName> {
   overrides?: Partial<OkskyPayloads[K]> | Record<string, unknown>;
 }
 
-const LAYOUTS: Record<SampleContentType, readonly OkskySampleLayout[]> = {
+/** The layouts that fit each content type, the default first. */
+const LAYOUTS: Record<SampleContentType, readonly [OkskySampleLayout, ...OkskySampleLayout[]]> = {
   "application/json": ["envelope", "jsonapi"],
   "application/vnd.api+json": ["envelope", "jsonapi"],
   "application/x-www-form-urlencoded": ["nested", "payload-field"],
@@ -130,15 +131,15 @@ function resourceType(objectName: string): string {
 
 /** The envelope as a JSON:API document; `room_id`/`user_id` become relationships, as in OK SKY's resources API. */
 export function okskyJsonApiDocument(payload: { action: string; object_name: string; object: OkskyObject }): OkskyJsonApiDocument {
-  const { id, ...attributes } = payload.object;
+  const { id, ...fields } = payload.object;
   const relationships: Record<string, unknown> = {};
   for (const name of ["room", "user"]) {
     const key = `${name}_id`;
-    if (!(key in attributes)) continue;
-    const value = attributes[key];
+    if (!(key in fields)) continue;
+    const value = fields[key];
     relationships[name] = { data: typeof value === "number" ? { type: `${name}s`, id: String(value) } : null };
-    delete attributes[key];
   }
+  const attributes = Object.fromEntries(Object.entries(fields).filter(([key]) => key !== "room_id" && key !== "user_id"));
   return { data: { type: resourceType(payload.object_name), id: String(id), attributes, relationships }, meta: { action: payload.action } };
 }
 
@@ -148,7 +149,11 @@ function multipartWithFile(name: string, filename: string, json: string): { body
   return { body: Buffer.from(`${head}${json}\r\n--${boundary}--\r\n`, "utf8"), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
-function encode(payload: OkskyPayloads[OkskyEventName], contentType: SampleContentType, layout: OkskySampleLayout): { body: string | Buffer; contentType: string } {
+function encode(
+  payload: OkskyPayloads[OkskyEventName],
+  contentType: SampleContentType,
+  layout: OkskySampleLayout,
+): { body: string | Buffer; contentType: string } {
   const json = JSON.stringify(layout === "jsonapi" ? okskyJsonApiDocument(payload) : payload);
   if (layout === "envelope" || layout === "jsonapi") return { body: json, contentType };
   if (layout === "payload-file") return multipartWithFile("payload", "payload.json", json);
@@ -163,7 +168,7 @@ function encode(payload: OkskyPayloads[OkskyEventName], contentType: SampleConte
  */
 export function okskyDelivery<K extends OkskyEventName>(event: K, options: OkskyDeliveryOptions<K> = {}): Delivery<OkskyPayloads[K]> {
   const contentType = options.contentType ?? "application/json";
-  const layout = options.layout ?? LAYOUTS[contentType][0]!;
+  const layout = options.layout ?? LAYOUTS[contentType][0];
   if (!LAYOUTS[contentType].includes(layout)) {
     throw new TypeError(`okskyDelivery: layout "${layout}" does not fit ${contentType} (use ${LAYOUTS[contentType].join(", ")}).`);
   }

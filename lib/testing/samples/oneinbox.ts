@@ -52,7 +52,10 @@ export interface OneInboxDeliveryOptions<K extends OneInboxEventName> {
 }
 
 /** A OneInbox delivery: a flat JSON body. */
-export function oneInboxDelivery<K extends OneInboxEventName>(event: K, options: OneInboxDeliveryOptions<K> = {}): Delivery<OneInboxPayloads[K]> {
+export function oneInboxDelivery<K extends OneInboxEventName>(
+  event: K,
+  options: OneInboxDeliveryOptions<K> = {},
+): Delivery<OneInboxPayloads[K]> {
   const payload = deepMerge(oneInboxPayload(event), options.overrides);
   const headers: Record<string, string> = {};
   if (options.token !== undefined) headers["authorization"] = `Bearer ${options.token}`;

@@ -25,7 +25,10 @@ export interface PokepayDeliveryOptions<K extends PokepayEventName> {
 }
 
 /** A Pokepay delivery: `POST` with a JSON body. */
-export function pokepayDelivery<K extends PokepayEventName>(event: K, options: PokepayDeliveryOptions<K> = {}): Delivery<PokepayPayloads[K]> {
+export function pokepayDelivery<K extends PokepayEventName>(
+  event: K,
+  options: PokepayDeliveryOptions<K> = {},
+): Delivery<PokepayPayloads[K]> {
   const payload = deepMerge(pokepayPayload(event), options.overrides);
   const headers: Record<string, string> = {};
   if (options.token !== undefined) headers["authorization"] = `Bearer ${options.token}`;
