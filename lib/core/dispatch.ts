@@ -17,9 +17,9 @@ export async function dispatch(event: WebhookEventBase, listeners: readonly List
     }
     return;
   }
-  // async: a listener that throws synchronously becomes a rejection, settled with the rest.
-  // eslint-disable-next-line @typescript-eslint/require-await -- see above
   const results = await Promise.allSettled(
+    // async: a listener that throws synchronously becomes a rejection, settled with the rest.
+    // eslint-disable-next-line @typescript-eslint/require-await -- see above
     listeners.map(async (listener, index) => (around ? invoke(listener, event, index, around) : listener(event))),
   );
   const errors = results.flatMap((result) => (result.status === "rejected" ? [result.reason as unknown] : []));
