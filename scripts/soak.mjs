@@ -124,7 +124,7 @@ async function main() {
   const kinds = await buildKinds();
   const durationMs = settings.minutes * 60_000;
   // Room for every request the run could send, plus slack for timer drift.
-  const capacity = Math.ceil((settings.rate * durationMs) / 1000 * 1.05) + 10_000;
+  const capacity = Math.ceil(((settings.rate * durationMs) / 1000) * 1.05) + 10_000;
 
   const child = fork(fileURLToPath(import.meta.url), ["--serve"], {
     cwd: root,
@@ -139,7 +139,9 @@ async function main() {
   const { port } = await replies.next("listening");
 
   console.log(`# Soak — ${new Date().toISOString()}`);
-  console.log(`${settings.minutes} min at ${settings.rate} req/s, at most ${settings.concurrency} in flight; server pid ${child.pid} on 127.0.0.1:${port}; Node ${process.version}`);
+  console.log(
+    `${settings.minutes} min at ${settings.rate} req/s, at most ${settings.concurrency} in flight; server pid ${child.pid} on 127.0.0.1:${port}; Node ${process.version}`,
+  );
   console.log(`mix: ${kinds.map((k) => `${k.name} ${Math.round(k.weight * 100)}%`).join(", ")}\n`);
 
   const load = new Load(port, settings, kinds, capacity);
@@ -178,7 +180,8 @@ function checkBuild() {
     process.exit(2);
   }
   const age = Date.now() - statSync(built).mtimeMs;
-  if (age > 60 * 60_000) console.warn(`note: dist/ was built ${Math.round(age / 60_000)} min ago; pass --build to soak the current sources.`);
+  if (age > 60 * 60_000)
+    console.warn(`note: dist/ was built ${Math.round(age / 60_000)} min ago; pass --build to soak the current sources.`);
 }
 
 /** Waits for IPC messages of a given type, in order. */
@@ -203,7 +206,13 @@ function ipcReplies(child) {
 async function buildKinds() {
   const { misskeyPayload, okskyDelivery } = await import("express-webhook-receivers/testing");
   const SEQ = "9876543210123";
-  const misskeyHeaders = { "content-type": "application/json", "user-agent": "Misskey-Hooks", "x-misskey-host": "misskey.example", "x-misskey-hook-id": "9abc0000hook", "x-misskey-hook-secret": SECRET };
+  const misskeyHeaders = {
+    "content-type": "application/json",
+    "user-agent": "Misskey-Hooks",
+    "x-misskey-host": "misskey.example",
+    "x-misskey-hook-id": "9abc0000hook",
+    "x-misskey-hook-secret": SECRET,
+  };
   const misskeyTemplate = (event) => template(JSON.stringify({ ...misskeyPayload(event), eventId: `soak-${SEQ}` }), SEQ);
   const oksky = (contentType) => {
     const d = okskyDelivery("Message.create", { secret: SECRET, contentType, overrides: { object: { id: Number(SEQ) } } });
@@ -214,7 +223,10 @@ async function buildKinds() {
   const followed = misskeyTemplate("followed");
   const [okJson, okForm, okMultipart] = ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"].map(oksky);
   const invalidNote = template(JSON.stringify({ ...misskeyPayload("note"), eventId: `soak-${SEQ}`, body: {} }), SEQ);
-  const invalidOksky = template(JSON.stringify({ action: "create", object_name: "Message", object: { id: Number(SEQ), content: 42 } }), SEQ);
+  const invalidOksky = template(
+    JSON.stringify({ action: "create", object_name: "Message", object: { id: Number(SEQ), content: 42 } }),
+    SEQ,
+  );
   const oversized = Buffer.alloc(LIMIT_BYTES + 36 * 1024, "a");
   const misskeyPath = "/hooks/misskey";
   const okskyPath = "/hooks/oksky";
@@ -226,16 +238,47 @@ async function buildKinds() {
     { name: "misskey followed", weight: 0.07, valid: true, statuses: [200], make: (n) => post(misskeyPath, misskeyHeaders, followed(n)) },
     { name: "oksky json", weight: 0.12, valid: true, statuses: [200], make: (n) => post(okskyPath, okJson.headers, okJson.body(n)) },
     { name: "oksky urlencoded", weight: 0.06, valid: true, statuses: [200], make: (n) => post(okskyPath, okForm.headers, okForm.body(n)) },
-    { name: "oksky multipart", weight: 0.06, valid: true, statuses: [200], make: (n) => post(okskyPath, okMultipart.headers, okMultipart.body(n)) },
+    {
+      name: "oksky multipart",
+      weight: 0.06,
+      valid: true,
+      statuses: [200],
+      make: (n) => post(okskyPath, okMultipart.headers, okMultipart.body(n)),
+    },
     // Misskey resending one already answered: acknowledged as a duplicate, never dispatched again.
     { name: "misskey resend", weight: 0.06, resend: true, statuses: [200], make: null },
     // Forged or broken: must never be dispatched.
-    { name: "forged: wrong secret", weight: 0.08, statuses: [401], make: (n) => post(misskeyPath, { ...misskeyHeaders, "x-misskey-hook-secret": "guess" }, note(n)) },
-    { name: "forged: no secret", weight: 0.05, statuses: [401], make: (n) => post(okskyPath, without(okJson.headers, "x-oksky-secret-token"), okJson.body(n)) },
-    { name: "forged: malformed JSON", weight: 0.03, statuses: [400], make: (n) => post(misskeyPath, misskeyHeaders, `{"eventId":"soak-${n}",`) },
-    { name: "forged: wrong content type", weight: 0.03, statuses: [415], make: (n) => post(misskeyPath, { ...misskeyHeaders, "content-type": "text/xml" }, note(n)) },
+    {
+      name: "forged: wrong secret",
+      weight: 0.08,
+      statuses: [401],
+      make: (n) => post(misskeyPath, { ...misskeyHeaders, "x-misskey-hook-secret": "guess" }, note(n)),
+    },
+    {
+      name: "forged: no secret",
+      weight: 0.05,
+      statuses: [401],
+      make: (n) => post(okskyPath, without(okJson.headers, "x-oksky-secret-token"), okJson.body(n)),
+    },
+    {
+      name: "forged: malformed JSON",
+      weight: 0.03,
+      statuses: [400],
+      make: (n) => post(misskeyPath, misskeyHeaders, `{"eventId":"soak-${n}",`),
+    },
+    {
+      name: "forged: wrong content type",
+      weight: 0.03,
+      statuses: [415],
+      make: (n) => post(misskeyPath, { ...misskeyHeaders, "content-type": "text/xml" }, note(n)),
+    },
     { name: "forged: oversized", weight: 0.02, statuses: [413], make: () => post(misskeyPath, misskeyHeaders, oversized) },
-    { name: "forged: GET", weight: 0.02, statuses: [405], make: () => ({ method: "GET", path: misskeyPath, headers: misskeyHeaders, body: Buffer.alloc(0) }) },
+    {
+      name: "forged: GET",
+      weight: 0.02,
+      statuses: [405],
+      make: () => ({ method: "GET", path: misskeyPath, headers: misskeyHeaders, body: Buffer.alloc(0) }),
+    },
     { name: "invalid: misskey schema", weight: 0.04, statuses: [400], make: (n) => post(misskeyPath, misskeyHeaders, invalidNote(n)) },
     // OK SKY never resends: a payload failing its schema is answered 200, yet not dispatched.
     { name: "invalid: oksky schema", weight: 0.03, statuses: [200], make: (n) => post(okskyPath, okJson.headers, invalidOksky(n)) },
@@ -335,15 +378,18 @@ class Load {
     this.sent += 1;
     this.inFlight += 1;
     const headers = { ...request.headers, "content-length": request.body.length };
-    const req = http.request({ host: "127.0.0.1", port: this.port, method: request.method, path: request.path, headers, agent: this.agent, timeout: 10_000 }, (res) => {
-      res.resume();
-      res.on("end", () => {
-        this.inFlight -= 1;
-        stats.statuses.set(res.statusCode, (stats.statuses.get(res.statusCode) ?? 0) + 1);
-        if (kind.valid && res.statusCode !== 200) this.seqKind[seq] = 2;
-        if (kind.valid && res.statusCode === 200 && request.path === "/hooks/misskey") this.remember(seq, request);
-      });
-    });
+    const req = http.request(
+      { host: "127.0.0.1", port: this.port, method: request.method, path: request.path, headers, agent: this.agent, timeout: 10_000 },
+      (res) => {
+        res.resume();
+        res.on("end", () => {
+          this.inFlight -= 1;
+          stats.statuses.set(res.statusCode, (stats.statuses.get(res.statusCode) ?? 0) + 1);
+          if (kind.valid && res.statusCode !== 200) this.seqKind[seq] = 2;
+          if (kind.valid && res.statusCode === 200 && request.path === "/hooks/misskey") this.remember(seq, request);
+        });
+      },
+    );
     req.on("timeout", () => req.destroy(new Error("timeout")));
     req.on("error", (error) => {
       this.inFlight -= 1;
@@ -373,12 +419,16 @@ function report(settings, load, kinds, samples, finish) {
     const statuses = [...stats.statuses].sort(([a], [b]) => a - b);
     answered += statuses.reduce((sum, [, n]) => sum + n, 0);
     const errors = [...stats.errors].map(([code, n]) => `${code}×${n}`).join(", ");
-    console.log(`| ${kind.name} | ${stats.sent} | ${statuses.map(([s, n]) => `${s}×${n}`).join(", ")} | ${kind.statuses.join(", ")} | ${errors || "0"} |`);
+    console.log(
+      `| ${kind.name} | ${stats.sent} | ${statuses.map(([s, n]) => `${s}×${n}`).join(", ")} | ${kind.statuses.join(", ")} | ${errors || "0"} |`,
+    );
     const unexpected = statuses.filter(([status]) => !kind.statuses.includes(status));
     if (unexpected.length > 0) problems.push(`${kind.name}: unexpected answers ${unexpected.map(([s, n]) => `${s}×${n}`).join(", ")}`);
     if (stats.errors.size > 0) problems.push(`${kind.name}: connection errors ${errors}`);
   }
-  console.log(`\nsent ${load.sent}, answered ${answered}, skipped at the concurrency cap ${load.skipped} (${percent(load.skipped, load.sent + load.skipped)})`);
+  console.log(
+    `\nsent ${load.sent}, answered ${answered}, skipped at the concurrency cap ${load.skipped} (${percent(load.skipped, load.sent + load.skipped)})`,
+  );
   if (load.skipped > 0.001 * (load.sent + load.skipped)) problems.push(`the rate was not sustained: ${load.skipped} requests skipped`);
 
   // Exactly once: every genuine delivery acknowledged is dispatched once; nothing else is.
@@ -401,10 +451,19 @@ function report(settings, load, kinds, samples, finish) {
     if (kind === 0 && counts[seq] > 0) unsentDispatched += 1;
   }
   console.log("\n## Exactly once\n");
-  console.log(`valid sent ${validSent}, acknowledged 200 ${acknowledged}, dispatched exactly once ${dispatchedOnce}, acknowledged but never dispatched ${notDispatched}`);
-  console.log(`duplicate dispatches ${finish.duplicates}, forged/invalid dispatched ${forgedDispatched}, dispatches of ids never sent ${unsentDispatched + finish.outOfRange}`);
+  console.log(
+    `valid sent ${validSent}, acknowledged 200 ${acknowledged}, dispatched exactly once ${dispatchedOnce}, acknowledged but never dispatched ${notDispatched}`,
+  );
+  console.log(
+    `duplicate dispatches ${finish.duplicates}, forged/invalid dispatched ${forgedDispatched}, dispatches of ids never sent ${unsentDispatched + finish.outOfRange}`,
+  );
   console.log(`onError reports (refusals and failures) ${finish.errorsReported}`);
-  const exactlyOnce = validSent === acknowledged && acknowledged === dispatchedOnce && finish.duplicates === 0 && forgedDispatched === 0 && unsentDispatched + finish.outOfRange === 0;
+  const exactlyOnce =
+    validSent === acknowledged &&
+    acknowledged === dispatchedOnce &&
+    finish.duplicates === 0 &&
+    forgedDispatched === 0 &&
+    unsentDispatched + finish.outOfRange === 0;
   console.log(`→ ${exactlyOnce ? "OK: valid sent == unique dispatched, duplicates 0" : "FAILED"}`);
   if (!exactlyOnce) problems.push("exactly-once check failed");
 
@@ -434,7 +493,9 @@ function report(settings, load, kinds, samples, finish) {
   console.log(`→ ${verdict}`);
   if (growth) problems.push(`RSS grows ${signed(rssFit.slope)} MB/min in the second half`);
   const eld = finish.eld;
-  console.log(`event-loop delay over the run (beyond the ${ELD_RESOLUTION_MS} ms timer): p50 ${eld.p50.toFixed(2)} ms, p99 ${eld.p99.toFixed(2)} ms, max ${eld.max.toFixed(1)} ms`);
+  console.log(
+    `event-loop delay over the run (beyond the ${ELD_RESOLUTION_MS} ms timer): p50 ${eld.p50.toFixed(2)} ms, p99 ${eld.p99.toFixed(2)} ms, max ${eld.max.toFixed(1)} ms`,
+  );
 
   console.log(problems.length === 0 ? "\nSOAK OK" : `\nSOAK FAILED:\n- ${problems.join("\n- ")}`);
   return problems.length === 0;

@@ -31,7 +31,9 @@ test("a reconnecting client: nothing sent, fails at the timeout, and stays unsen
   fake.status = "reconnecting";
   const client = boundedRedisClient(fake, 50);
   const started = Date.now();
-  await expect(client.call("SET", "claim", "processing", "NX")).rejects.toThrow("SET failed: no connection to Redis (reconnecting) within 50 ms.");
+  await expect(client.call("SET", "claim", "processing", "NX")).rejects.toThrow(
+    "SET failed: no connection to Redis (reconnecting) within 50 ms.",
+  );
   expect(Date.now() - started).toBeGreaterThanOrEqual(45);
   fake.connected();
   expect(fake.sent).toEqual([]);
@@ -63,6 +65,7 @@ test("errors are passed on as Errors, whatever the client throws or rejects with
   const fake = new FakeClient();
   fake.reply = () => Promise.reject(new Error("WRONGTYPE"));
   await expect(boundedRedisClient(fake, 100).call("GET", "k")).rejects.toThrow("WRONGTYPE");
+  // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a client rejecting with a non-Error is the case under test
   fake.reply = () => Promise.reject("a string");
   await expect(boundedRedisClient(fake, 100).call("GET", "k")).rejects.toThrow("a string");
   fake.reply = () => {
@@ -72,7 +75,9 @@ test("errors are passed on as Errors, whatever the client throws or rejects with
   // Thrown from inside the "ready" event: the caller gets it, the emitter does not.
   fake.status = "connecting";
   const waiting = boundedRedisClient(fake, 100).call("GET", "k");
-  expect(() => fake.connected()).not.toThrow();
+  expect(() => {
+    fake.connected();
+  }).not.toThrow();
   await expect(waiting).rejects.toThrow("thrown, not rejected");
 });
 
@@ -92,7 +97,9 @@ test("Infinity waits as long as the client does", async () => {
   const slow = deferred<unknown>();
   fake.reply = () => slow.promise;
   const call = boundedRedisClient(fake, Infinity).call("GET", "k");
-  setTimeout(() => slow.resolve("eventually"), 30);
+  setTimeout(() => {
+    slow.resolve("eventually");
+  }, 30);
   expect(await call).toBe("eventually");
   const write = deferred<string>();
   const settled = settleLater(write.promise, Infinity, "complete");
@@ -102,7 +109,9 @@ test("Infinity waits as long as the client does", async () => {
 
 test("settleLater: the wait is bounded, the write goes on", async () => {
   const write = deferred<string>();
-  await expect(settleLater(write.promise, 20, "complete")).rejects.toThrow("complete not confirmed by Redis within 20 ms; it is sent when the connection is back.");
+  await expect(settleLater(write.promise, 20, "complete")).rejects.toThrow(
+    "complete not confirmed by Redis within 20 ms; it is sent when the connection is back.",
+  );
   const failing = settleLater(Promise.reject(new Error("NOSCRIPT")), 1000, "complete");
   await expect(failing).rejects.toThrow("NOSCRIPT");
   expect(await settleLater(Promise.resolve(1), 1000, "complete")).toBe(1);

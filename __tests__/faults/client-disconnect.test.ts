@@ -44,7 +44,12 @@ afterEach(async () => {
 /** Sends the request head and the first `sent` bytes of the body, then drops the connection. */
 async function sendPartly(port: number, path: string, delivery: Delivery, sent: number): Promise<void> {
   const body = Buffer.from(delivery.body);
-  const head = [`POST ${path} HTTP/1.1`, "Host: 127.0.0.1", `Content-Length: ${body.length}`, ...Object.entries(delivery.headers).map(([k, v]) => `${k}: ${v}`)];
+  const head = [
+    `POST ${path} HTTP/1.1`,
+    "Host: 127.0.0.1",
+    `Content-Length: ${body.length}`,
+    ...Object.entries(delivery.headers).map(([k, v]) => `${k}: ${v}`),
+  ];
   const socket: Socket = connect(port, "127.0.0.1");
   await new Promise<void>((resolve, reject) => {
     socket.once("connect", resolve);
@@ -60,14 +65,25 @@ async function sendPartly(port: number, path: string, delivery: Delivery, sent: 
 /** Sends a whole delivery, then drops the connection without reading the answer. */
 async function sendAndLeave(port: number, path: string, delivery: Delivery): Promise<Socket> {
   const body = Buffer.from(delivery.body);
-  const head = [`POST ${path} HTTP/1.1`, "Host: 127.0.0.1", `Content-Length: ${body.length}`, ...Object.entries(delivery.headers).map(([k, v]) => `${k}: ${v}`)];
+  const head = [
+    `POST ${path} HTTP/1.1`,
+    "Host: 127.0.0.1",
+    `Content-Length: ${body.length}`,
+    ...Object.entries(delivery.headers).map(([k, v]) => `${k}: ${v}`),
+  ];
   const socket = connect(port, "127.0.0.1");
   await new Promise<void>((resolve) => socket.once("connect", resolve));
   socket.end(Buffer.concat([Buffer.from(`${head.join("\r\n")}\r\n\r\n`), body]));
   return socket;
 }
 
-const connections = (): Promise<number> => new Promise((resolve, reject) => live!.server.getConnections((error, n) => (error ? reject(error) : resolve(n))));
+const connections = (): Promise<number> =>
+  new Promise((resolve, reject) =>
+    live!.server.getConnections((error, n) => {
+      if (error) reject(error);
+      else resolve(n);
+    }),
+  );
 
 /** Listeners a request stream holds for the events readBody listens to. */
 function bodyListeners(req: IncomingMessage): Record<string, number> {
@@ -92,7 +108,9 @@ test("clients that disconnect mid-body, to every provider: no listener call, no 
     receiver.onAny(() => void (dispatched += 1));
     routes[provider.path] = receiver.router;
   }
-  live = await listen(routes, (req, _res, next) => current.run(req, next));
+  live = await listen(routes, (req, _res, next) => {
+    current.run(req, next);
+  });
   // Warm up (Express, the first sockets), then take the baseline.
   for (const provider of providerCases) expect((await post(live.port, provider.path, provider.delivery())).status).toBe(200);
   await until("the warm-up connections to close", async () => (await connections()) === 0);
@@ -101,7 +119,8 @@ test("clients that disconnect mid-body, to every provider: no listener call, no 
 
   const cuts = 8;
   for (const provider of providerCases) {
-    for (let i = 0; i < cuts; i++) await sendPartly(live.port, provider.path, provider.delivery({ padding: "z".repeat(8000) }), 1000 + i * 500);
+    for (let i = 0; i < cuts; i++)
+      await sendPartly(live.port, provider.path, provider.delivery({ padding: "z".repeat(8000) }), 1000 + i * 500);
   }
   const expected = providerCases.length * cuts;
   await until("every abort to be reported", () => log.codes().length === expected);

@@ -13,7 +13,9 @@ import { errorLog, listen, post, until, type LiveServer } from "./support.js";
 // inbox itself cannot store a delivery, resending providers get 503 store_unavailable;
 // OK SKY's delivery is dispatched directly rather than lost."
 const dir = mkdtempSync(join(tmpdir(), "ewr-disk-full-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 let files = 0;
 let live: LiveServer | undefined;
@@ -32,6 +34,8 @@ function inboxOnSmallDisk(): { inbox: SqliteInbox; fill(): void; free(): void } 
   class Database extends BetterSqlite3 {
     constructor(filename: string, options?: BetterSqlite3.Options) {
       super(filename, options);
+      // The test needs the very connection the inbox opened, to fill its disk.
+      // eslint-disable-next-line @typescript-eslint/no-this-alias
       db = this;
     }
   }
@@ -49,39 +53,44 @@ function inboxOnSmallDisk(): { inbox: SqliteInbox; fill(): void; free(): void } 
 const big = { padding: "x".repeat(20_000) };
 
 describe.each(providerCases)("$name with a SqliteInbox on a full disk", (provider) => {
-  test(provider.resends ? "503 store_unavailable, and the resend is stored and dispatched once the disk has room" : "dispatched directly, answered 200, never lost", async () => {
-    const { inbox, fill, free } = inboxOnSmallDisk();
-    const receiver = provider.create({ dispatchTimeoutMs: 200, inbox: { store: inbox, pollIntervalMs: 20, leaseMs: 500 } });
-    receivers.push(receiver);
-    const log = errorLog();
-    receiver.onError(log.listener);
-    const dispatched: unknown[] = [];
-    receiver.onAny((event) => void dispatched.push(event.payload));
-    live = await listen({ [provider.path]: receiver.router });
+  test(
+    provider.resends
+      ? "503 store_unavailable, and the resend is stored and dispatched once the disk has room"
+      : "dispatched directly, answered 200, never lost",
+    async () => {
+      const { inbox, fill, free } = inboxOnSmallDisk();
+      const receiver = provider.create({ dispatchTimeoutMs: 200, inbox: { store: inbox, pollIntervalMs: 20, leaseMs: 500 } });
+      receivers.push(receiver);
+      const log = errorLog();
+      receiver.onError(log.listener);
+      const dispatched: unknown[] = [];
+      receiver.onAny((event) => void dispatched.push(event.payload));
+      live = await listen({ [provider.path]: receiver.router });
 
-    fill();
-    const d = provider.delivery(big);
-    const answer = await post(live.port, provider.path, d);
-    expect(log.codes()).toEqual(["store_unavailable"]);
-    const [failure] = log.errors;
-    expect((failure!.cause as { code?: string }).code).toBe("SQLITE_FULL");
-    expect(failure!.event?.payload).toMatchObject(big);
-    if (provider.resends) {
-      expect(answer.status).toBe(503);
-      expect(answer.body).toMatchObject({ error: "store_unavailable" });
-      expect(dispatched).toEqual([]);
-      free();
-      const resend = await post(live.port, provider.path, d);
-      expect(resend.status).toBe(200);
-      await until("the record to be done", async () => (await inbox.counts()).done === 1);
-      expect(dispatched).toHaveLength(1);
-    } else {
-      expect(answer.status).toBe(200);
-      expect(dispatched).toHaveLength(1);
-      expect(dispatched[0]).toMatchObject(big);
-    }
-    expect(await inbox.counts()).toEqual({ pending: 0, failed: 0, done: provider.resends ? 1 : 0 });
-  });
+      fill();
+      const d = provider.delivery(big);
+      const answer = await post(live.port, provider.path, d);
+      expect(log.codes()).toEqual(["store_unavailable"]);
+      const [failure] = log.errors;
+      expect((failure!.cause as { code?: string }).code).toBe("SQLITE_FULL");
+      expect(failure!.event?.payload).toMatchObject(big);
+      if (provider.resends) {
+        expect(answer.status).toBe(503);
+        expect(answer.body).toMatchObject({ error: "store_unavailable" });
+        expect(dispatched).toEqual([]);
+        free();
+        const resend = await post(live.port, provider.path, d);
+        expect(resend.status).toBe(200);
+        await until("the record to be done", async () => (await inbox.counts()).done === 1);
+        expect(dispatched).toHaveLength(1);
+      } else {
+        expect(answer.status).toBe(200);
+        expect(dispatched).toHaveLength(1);
+        expect(dispatched[0]).toMatchObject(big);
+      }
+      expect(await inbox.counts()).toEqual({ pending: 0, failed: 0, done: provider.resends ? 1 : 0 });
+    },
+  );
 });
 
 describe("records stored before the disk filled up", () => {
@@ -124,7 +133,10 @@ describe("records stored before the disk filled up", () => {
 
     // The stored record's first attempt fails while the disk is full; it stays pending.
     gate.resolve();
-    await until("the failure to be recorded or reported", () => calls.length >= 3 || log.errors.some((e) => e.message.includes("could not be updated")));
+    await until(
+      "the failure to be recorded or reported",
+      () => calls.length >= 3 || log.errors.some((e) => e.message.includes("could not be updated")),
+    );
     free();
     await until("the stored record to be done", async () => (await inbox.get(`misskey:${stored.payload.eventId}`))?.status === "done");
     expect(calls.filter((c) => c.startsWith("misskey"))).toHaveLength(2);

@@ -61,12 +61,14 @@ describe.each(providerCases)("$name: a listener that throws", (provider) => {
     receiver.onError(log.listener);
     const ran: string[] = [];
     receiver.onAny(() => {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- a listener throwing a non-Error is the case under test
       throw "a string";
     });
     receiver.onAny(async () => {
       await sleep(5);
       ran.push("slow sibling");
     });
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- rejecting with undefined is the case under test
     receiver.onAny(() => Promise.reject(undefined));
     const port = await mount(receiver, provider.path);
     const answer = await post(port, provider.path, provider.delivery());
@@ -171,18 +173,21 @@ describe("a listener that outlives the answer", () => {
     expect(log.errors[1]!.event?.payload).toEqual(d.payload);
   });
 
-  test.each(providerCases)("$name with an inbox: 200 at the timeout, and the record ends done when the listener finishes", async (provider) => {
-    const store = new MemoryInbox();
-    const receiver = provider.create({ dispatchTimeoutMs: 150, inbox: { store, pollIntervalMs: 20 } });
-    const gate = deferred();
-    receiver.onAny(() => gate.promise);
-    const port = await mount(receiver, provider.path);
-    const answer = await post(port, provider.path, provider.delivery());
-    expect(answer.status).toBe(200);
-    expect(answer.ms).toBeGreaterThanOrEqual(140);
-    expect(await store.counts()).toEqual({ pending: 1, failed: 0, done: 0 });
-    gate.resolve();
-    await until("the record to be done", async () => (await store.counts()).done === 1);
-    expect(await store.counts()).toEqual({ pending: 0, failed: 0, done: 1 });
-  });
+  test.each(providerCases)(
+    "$name with an inbox: 200 at the timeout, and the record ends done when the listener finishes",
+    async (provider) => {
+      const store = new MemoryInbox();
+      const receiver = provider.create({ dispatchTimeoutMs: 150, inbox: { store, pollIntervalMs: 20 } });
+      const gate = deferred();
+      receiver.onAny(() => gate.promise);
+      const port = await mount(receiver, provider.path);
+      const answer = await post(port, provider.path, provider.delivery());
+      expect(answer.status).toBe(200);
+      expect(answer.ms).toBeGreaterThanOrEqual(140);
+      expect(await store.counts()).toEqual({ pending: 1, failed: 0, done: 0 });
+      gate.resolve();
+      await until("the record to be done", async () => (await store.counts()).done === 1);
+      expect(await store.counts()).toEqual({ pending: 0, failed: 0, done: 1 });
+    },
+  );
 });

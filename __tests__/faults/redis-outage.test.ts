@@ -36,7 +36,7 @@ afterEach(async () => {
   redis.disconnect();
 });
 afterAll(async () => {
-  await server?.stop();
+  await server.stop();
 });
 
 /** A Redis outage while the receiver runs: answers promptly, then comes back. */
@@ -70,7 +70,11 @@ describe("RedisStore dedupe while Redis is down", () => {
     await redisGoesDown();
     const during = misskeyDelivery("note", { secret: SECRET });
     // Many at once: every one answered, none waiting for the reconnection.
-    const answers = await Promise.all([during, before, ...Array.from({ length: 30 }, () => misskeyDelivery("note", { secret: SECRET }))].map((d) => post(live!.port, path, d)));
+    const answers = await Promise.all(
+      [during, before, ...Array.from({ length: 30 }, () => misskeyDelivery("note", { secret: SECRET }))].map((d) =>
+        post(live!.port, path, d),
+      ),
+    );
     // Within commandTimeoutMs (1 s) and some slack for a loaded machine, not ioredis's minute.
     const unexpected = answers.filter((a) => a.status !== 503 || a.body["error"] !== "store_unavailable" || a.ms >= 3000);
     expect(unexpected).toEqual([]);
@@ -90,7 +94,7 @@ describe("RedisStore dedupe while Redis is down", () => {
     expect(dispatched).toEqual([before.payload.eventId, during.payload.eventId, after.payload.eventId]);
   }, 40_000);
 
-  test("a listener that finishes during the outage: its \"done\" is written once Redis is back, so the resend is a duplicate", async () => {
+  test('a listener that finishes during the outage: its "done" is written once Redis is back, so the resend is a duplicate', async () => {
     const receiver = createMisskeyReceiver({ secret: SECRET, dedupe: new RedisStore(redis, { prefix: `running${Date.now()}:` }) });
     receivers.push(receiver);
     const log = errorLog();
@@ -195,7 +199,10 @@ describe("RedisInbox while Redis is down", () => {
 
 describe("a stalled Redis (the process stopped, connections open)", () => {
   test("commands already sent time out: 503 within commandTimeoutMs, and the receiver recovers when Redis resumes", async () => {
-    const receiver = createMisskeyReceiver({ secret: SECRET, dedupe: new RedisStore(redis, { prefix: `stall${Date.now()}:`, commandTimeoutMs: 300 }) });
+    const receiver = createMisskeyReceiver({
+      secret: SECRET,
+      dedupe: new RedisStore(redis, { prefix: `stall${Date.now()}:`, commandTimeoutMs: 300 }),
+    });
     receivers.push(receiver);
     live = await listen({ "/hooks/misskey": receiver.router });
     const d = misskeyDelivery("note", { secret: SECRET });

@@ -25,7 +25,9 @@ export function listen(routes: Record<string, Router>, before?: express.RequestH
         close: () =>
           new Promise<void>((done) => {
             server.closeAllConnections();
-            server.close(() => done());
+            server.close(() => {
+              done();
+            });
           }),
       });
     });
@@ -50,7 +52,12 @@ export function post(port: number, path: string, delivery: Delivery): Promise<An
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("end", () => {
         const text = Buffer.concat(chunks).toString("utf8");
-        resolve({ status: res.statusCode!, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, ms: Date.now() - started });
+        resolve({
+          status: res.statusCode!,
+          headers: res.headers,
+          body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+          ms: Date.now() - started,
+        });
       });
     });
     req.on("error", reject);
@@ -82,13 +89,22 @@ export function errorLog(): { errors: WebhookError[]; codes(): string[]; listene
 export function trackTimers(): { pending(): Set<unknown>; since(before: Set<unknown>): string[]; restore(): void } {
   const live = new Map<unknown, string>();
   const real = { setTimeout, clearTimeout, setInterval, clearInterval };
-  const where = (): string => (new Error().stack ?? "").split("\n").slice(3, 6).map((line) => line.trim()).join(" < ");
+  const where = (): string =>
+    (new Error().stack ?? "")
+      .split("\n")
+      .slice(3, 6)
+      .map((line) => line.trim())
+      .join(" < ");
   globalThis.setTimeout = Object.assign(
     (callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
-      const timer = real.setTimeout((...passed: unknown[]) => {
-        live.delete(timer);
-        callback(...passed);
-      }, ms, ...args);
+      const timer = real.setTimeout(
+        (...passed: unknown[]) => {
+          live.delete(timer);
+          callback(...passed);
+        },
+        ms,
+        ...args,
+      );
       live.set(timer, `setTimeout(${ms}) at ${where()}`);
       return timer;
     },

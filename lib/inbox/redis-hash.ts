@@ -3,15 +3,24 @@ import type { InboxRecord, InboxStatus, NewInboxRecord } from "./types.js";
 /** A new record as the field/value list of its Redis hash (absent fields are undefined). */
 export function toHashFields(record: NewInboxRecord, nextAttemptAt: number, now: number): (string | number)[] {
   const fields: (string | number)[] = [
-    "key", record.key,
-    "provider", record.provider,
-    "name", record.name,
-    "known", record.known ? 1 : 0,
-    "receivedAt", record.receivedAt,
-    "status", "pending",
-    "attempts", 1,
-    "nextAttemptAt", nextAttemptAt,
-    "updatedAt", now,
+    "key",
+    record.key,
+    "provider",
+    record.provider,
+    "name",
+    record.name,
+    "known",
+    record.known ? 1 : 0,
+    "receivedAt",
+    record.receivedAt,
+    "status",
+    "pending",
+    "attempts",
+    1,
+    "nextAttemptAt",
+    nextAttemptAt,
+    "updatedAt",
+    now,
   ];
   if (record.deliveryId !== undefined) fields.push("deliveryId", record.deliveryId);
   if (record.payload !== undefined) fields.push("payload", JSON.stringify(record.payload));
@@ -28,7 +37,7 @@ export function fromHashReply(reply: unknown): InboxRecord | undefined {
   const number = (field: string) => Number(hash.get(field) ?? 0);
   const json = (field: string) => {
     const value = hash.get(field);
-    return value === undefined ? undefined : JSON.parse(value);
+    return value === undefined ? undefined : (JSON.parse(value) as unknown);
   };
   return {
     key: text("key") ?? "",

@@ -60,7 +60,9 @@ export class RedisInbox implements InboxStore {
     redis: RedisClient,
     { prefix = "{ewr:inbox}", retainMs = DEFAULT_RETAIN_MS, commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS }: RedisInboxOptions = {},
   ) {
-    if (typeof redis?.call !== "function") throw new TypeError("RedisInbox needs an ioredis client (new Redis(url)).");
+    // Checked at run time for JavaScript callers, whatever the types say.
+    if (typeof (redis as Partial<RedisClient> | undefined)?.call !== "function")
+      throw new TypeError("RedisInbox needs an ioredis client (new Redis(url)).");
     checkPositiveInteger("retainMs", retainMs);
     this.#raw = redis;
     this.#redis = boundedRedisClient(redis, commandTimeoutMs);
@@ -79,7 +81,17 @@ export class RedisInbox implements InboxStore {
     return (await addScript.run(this.#redis, this.#keysFor(record.key), args)) === 1;
   }
 
-  async leaseDue({ limit, leaseMs, now, provider }: { limit: number; leaseMs: number; now: number; provider?: string }): Promise<InboxRecord[]> {
+  async leaseDue({
+    limit,
+    leaseMs,
+    now,
+    provider,
+  }: {
+    limit: number;
+    leaseMs: number;
+    now: number;
+    provider?: string;
+  }): Promise<InboxRecord[]> {
     checkPositiveInteger("limit", limit);
     const reply = await leaseScript.run(this.#redis, this.#indexes(), [this.#prefix, now, now + leaseMs, limit, provider ?? ""]);
     return this.#records(reply).sort(byReceivedAsc);

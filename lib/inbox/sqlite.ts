@@ -45,9 +45,10 @@ export class SqliteInbox implements InboxStore {
   #prunedAt = -Infinity;
 
   constructor({ path, retainMs = DEFAULT_RETAIN_MS, synchronous = "FULL", busyTimeoutMs = 5000, Database }: SqliteInboxOptions) {
-    if (typeof path !== "string" || path === "") throw new TypeError("SqliteInbox needs a `path` (a file, or \":memory:\").");
+    if (typeof path !== "string" || path === "") throw new TypeError('SqliteInbox needs a `path` (a file, or ":memory:").');
     checkPositiveInteger("retainMs", retainMs);
-    if (synchronous !== "FULL" && synchronous !== "NORMAL") throw new TypeError('synchronous must be "FULL" or "NORMAL".');
+    // Checked at run time for JavaScript callers, whatever the types say.
+    if (!["FULL", "NORMAL"].includes(synchronous)) throw new TypeError('synchronous must be "FULL" or "NORMAL".');
     const db = openSqliteDatabase(path, busyTimeoutMs, Database);
     db.pragma("journal_mode = WAL");
     db.pragma(`synchronous = ${synchronous}`);
@@ -57,7 +58,8 @@ export class SqliteInbox implements InboxStore {
     this.#statements = prepare(db);
     const lease = this.#statements.lease;
     // IMMEDIATE takes the write lock before reading, so two processes cannot pick the same rows.
-    this.#leaseDue = db.transaction((params: LeaseParams) => lease.all(params)).immediate;
+    const transaction = db.transaction((params: LeaseParams) => lease.all(params));
+    this.#leaseDue = (params) => transaction.immediate(params);
     // Pruned at once, but without starting the throttle: callers' clocks are theirs.
     this.#statements.prune.run({ cutoff: Date.now() - retainMs });
   }
@@ -78,7 +80,17 @@ export class SqliteInbox implements InboxStore {
     return result.changes === 1;
   }
 
-  async leaseDue({ limit, leaseMs, now, provider }: { limit: number; leaseMs: number; now: number; provider?: string }): Promise<InboxRecord[]> {
+  async leaseDue({
+    limit,
+    leaseMs,
+    now,
+    provider,
+  }: {
+    limit: number;
+    leaseMs: number;
+    now: number;
+    provider?: string;
+  }): Promise<InboxRecord[]> {
     checkPositiveInteger("limit", limit);
     const rows = this.#leaseDue({ limit, leaseUntil: now + leaseMs, now, provider: provider ?? null });
     return rows.map(fromRow).sort(byReceivedAsc);

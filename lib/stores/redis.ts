@@ -49,7 +49,9 @@ export class RedisStore implements DedupeStore {
   readonly #prefix: string;
 
   constructor(redis: RedisClient, { prefix = "", commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS }: RedisStoreOptions = {}) {
-    if (typeof redis?.call !== "function") throw new TypeError("RedisStore needs an ioredis client (new Redis(url)).");
+    // Checked at run time for JavaScript callers, whatever the types say.
+    if (typeof (redis as Partial<RedisClient> | undefined)?.call !== "function")
+      throw new TypeError("RedisStore needs an ioredis client (new Redis(url)).");
     this.#raw = redis;
     this.#redis = boundedRedisClient(redis, commandTimeoutMs);
     this.#timeoutMs = commandTimeoutMs;
