@@ -67,6 +67,10 @@ function jsonScenarios(size, label) {
       size,
     },
     { id: `misskey@${label}`, kind: "misskey", request: fresh(misskeyHeaders()), expect: 200, ceiling, size, target: targetFor(label) },
+    // Metrics and tracing on: compare with misskey@<size> of the same run.
+    ...(size <= KB
+      ? [{ id: `misskey-observed@${label}`, kind: "misskey-observed", request: fresh(misskeyHeaders()), expect: 200, ceiling, size }]
+      : []),
   ];
 }
 
