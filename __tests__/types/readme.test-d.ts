@@ -1,4 +1,5 @@
 // The README's examples, compiled by `tsc --noEmit` (npm test) so they cannot rot.
+/* eslint-disable @typescript-eslint/no-confusing-void-expression -- written exactly as the README shows them: one-line listeners that log */
 import express from "express";
 import { Registry } from "prom-client";
 import {
