@@ -7,3 +7,4 @@ export { listInbox } from "./list-inbox.js";
 export { showInbox } from "./show-inbox.js";
 export { replayInbox, type ReplayResult, type ReplayTarget } from "./replay-inbox.js";
 export { purgeInbox } from "./purge-inbox.js";
+export type { LeaseOptions } from "./types.js";

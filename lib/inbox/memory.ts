@@ -1,4 +1,4 @@
-import type { InboxFilter, InboxRecord, InboxStatus, InboxStore, NewInboxRecord, PurgeFilter } from "./types.js";
+import type { InboxFilter, InboxRecord, InboxStatus, InboxStore, NewInboxRecord, PurgeFilter, LeaseOptions } from "./types.js";
 import {
   byReceivedDesc,
   byReceivedAsc,
@@ -42,17 +42,7 @@ export class MemoryInbox implements InboxStore {
     return true;
   }
 
-  async leaseDue({
-    limit,
-    leaseMs,
-    now,
-    provider,
-  }: {
-    limit: number;
-    leaseMs: number;
-    now: number;
-    provider?: string;
-  }): Promise<InboxRecord[]> {
+  async leaseDue({ limit, leaseMs, now, provider }: LeaseOptions): Promise<InboxRecord[]> {
     checkPositiveInteger("limit", limit);
     const due = [...this.#records.values()]
       .filter((r) => r.status === "pending" && r.nextAttemptAt <= now && (provider === undefined || r.provider === provider))

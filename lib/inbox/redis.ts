@@ -2,7 +2,7 @@ import { boundedRedisClient, DEFAULT_COMMAND_TIMEOUT_MS, settleLater, type Redis
 import { fromHashReply, toHashFields } from "./redis-hash.js";
 import { addScript, completeScript, failScript, leaseScript, purgeScript, requeueScript } from "./redis-scripts.js";
 import { byReceivedAsc, byReceivedDesc, checkPositiveInteger, DEFAULT_LIST_LIMIT, DEFAULT_RETAIN_MS } from "./records.js";
-import type { InboxFilter, InboxRecord, InboxStore, NewInboxRecord, PurgeFilter } from "./types.js";
+import type { InboxFilter, InboxRecord, InboxStore, NewInboxRecord, PurgeFilter, LeaseOptions } from "./types.js";
 
 export interface RedisInboxOptions {
   /**
@@ -81,17 +81,7 @@ export class RedisInbox implements InboxStore {
     return (await addScript.run(this.#redis, this.#keysFor(record.key), args)) === 1;
   }
 
-  async leaseDue({
-    limit,
-    leaseMs,
-    now,
-    provider,
-  }: {
-    limit: number;
-    leaseMs: number;
-    now: number;
-    provider?: string;
-  }): Promise<InboxRecord[]> {
+  async leaseDue({ limit, leaseMs, now, provider }: LeaseOptions): Promise<InboxRecord[]> {
     checkPositiveInteger("limit", limit);
     const reply = await leaseScript.run(this.#redis, this.#indexes(), [this.#prefix, now, now + leaseMs, limit, provider ?? ""]);
     return this.#records(reply).sort(byReceivedAsc);

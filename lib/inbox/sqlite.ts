@@ -1,7 +1,7 @@
 import { openSqliteDatabase, type SqliteDatabase } from "./load-better-sqlite3.js";
 import { byReceivedAsc, checkPositiveInteger, DEFAULT_LIST_LIMIT, DEFAULT_RETAIN_MS, PRUNE_EVERY_MS } from "./records.js";
 import { fromRow, SCHEMA, whereClause, type Row } from "./sqlite-rows.js";
-import type { InboxFilter, InboxRecord, InboxStore, NewInboxRecord, PurgeFilter } from "./types.js";
+import type { InboxFilter, InboxRecord, InboxStore, NewInboxRecord, PurgeFilter, LeaseOptions } from "./types.js";
 
 /**
  * better-sqlite3's default export (its `Database` class). Typed structurally so that
@@ -80,17 +80,7 @@ export class SqliteInbox implements InboxStore {
     return result.changes === 1;
   }
 
-  async leaseDue({
-    limit,
-    leaseMs,
-    now,
-    provider,
-  }: {
-    limit: number;
-    leaseMs: number;
-    now: number;
-    provider?: string;
-  }): Promise<InboxRecord[]> {
+  async leaseDue({ limit, leaseMs, now, provider }: LeaseOptions): Promise<InboxRecord[]> {
     checkPositiveInteger("limit", limit);
     const rows = this.#leaseDue({ limit, leaseUntil: now + leaseMs, now, provider: provider ?? null });
     return rows.map(fromRow).sort(byReceivedAsc);

@@ -49,6 +49,18 @@ export interface PurgeFilter {
   before?: number;
 }
 
+/** Which records to lease, and for how long. */
+export interface LeaseOptions {
+  /** Most records returned. */
+  limit: number;
+  /** How long the lease lasts. */
+  leaseMs: number;
+  /** The caller's clock, epoch ms. */
+  now: number;
+  /** Only this provider's records (one store may serve several receivers). */
+  provider?: string;
+}
+
 /**
  * Durable storage of deliveries between "verified" and "handled". Every method that
  * changes a record must be durable when its promise resolves, and `add` and `lease*`
@@ -68,7 +80,7 @@ export interface InboxStore {
    * first. With `provider`, only that provider's records: receivers that share one
    * store each lease their own.
    */
-  leaseDue(options: { limit: number; leaseMs: number; now: number; provider?: string }): Promise<InboxRecord[]>;
+  leaseDue(options: LeaseOptions): Promise<InboxRecord[]>;
   /** Marks a record done (kept for `retainMs`, then it may be dropped). */
   complete(key: string, options: { now: number }): Promise<void>;
   /**
