@@ -1,13 +1,7 @@
-import type { Response } from "supertest";
+import { describeGenericAuth } from "../fixtures/generic-auth-suite.js";
 import { mount } from "../fixtures/mount.js";
 import express from "express";
-import {
-  createOneInboxReceiver,
-  type OneInboxEventName,
-  type OneInboxReceiver,
-  type OneInboxReceiverOptions,
-} from "../../lib/providers/oneinbox/index.js";
-import type { VerifiableRequest } from "../../lib/core/auth/authenticator.js";
+import { createOneInboxReceiver, type OneInboxEventName, type OneInboxReceiverOptions } from "../../lib/providers/oneinbox/index.js";
 import { oneInboxDelivery, oneInboxEventNames, oneInboxPayload } from "../../lib/testing/samples/oneinbox.js";
 
 const TOKEN = "oneinbox-token";
@@ -207,134 +201,15 @@ describe("OneInbox receiver: dedupe and answers", () => {
   });
 });
 
-describe("OneInbox receiver: authentication", () => {
-  const delivery = () => oneInboxDelivery("call.started");
-  const expectDispatched = async (receiver: OneInboxReceiver, send: () => Promise<Response>, status = 200) => {
-    const listener = jest.fn();
-    receiver.onAny(listener);
-    const res = await send();
-    expect(res.status).toBe(status);
-    expect(listener).toHaveBeenCalledTimes(status === 200 ? 1 : 0);
-    receiver.off(listener);
-    return res;
-  };
+describeGenericAuth({
+  name: "oneinbox",
+  path: "/hooks/oneinbox",
+  create: (options) => createOneInboxReceiver(options),
+  delivery: (token) => oneInboxDelivery("call.started", token === undefined ? {} : { token }),
+  otherDelivery: () => oneInboxDelivery("call.ended"),
+});
 
-  test("a token is accepted as Bearer, X-Webhook-Token or ?token=", async () => {
-    const { receiver, post } = setup();
-    const d = delivery();
-    await expectDispatched(receiver, () => post({ ...d, headers: { ...d.headers, authorization: `Bearer ${TOKEN}` } }));
-    const d2 = delivery();
-    await expectDispatched(receiver, () => post({ ...d2, headers: { ...d2.headers, "x-webhook-token": TOKEN } }));
-    const d3 = delivery();
-    await expectDispatched(receiver, () => post(d3, `/hooks/oneinbox?token=${TOKEN}`));
-  });
-
-  test("a missing token is 401 signature_missing, a wrong one 401 signature_mismatch", async () => {
-    const { receiver, post, errors } = setup();
-    const missing = await expectDispatched(receiver, () => post(delivery()), 401);
-    expect(missing.body.error).toBe("signature_missing");
-    const wrong = await expectDispatched(receiver, () => post(delivery(), "/hooks/oneinbox?token=guess"), 401);
-    expect(wrong.body.error).toBe("signature_mismatch");
-    expect(JSON.stringify(wrong.body)).not.toContain(TOKEN);
-    expect(errors.map((e) => e.code)).toEqual(["signature_missing", "signature_mismatch"]);
-  });
-
-  test("several tokens are accepted at once, for rotation", async () => {
-    const { receiver, post } = setup({ auth: { token: ["old-token", "new-token"] } });
-    await expectDispatched(receiver, () => post(oneInboxDelivery("call.started", { token: "old-token" })));
-    await expectDispatched(receiver, () => post(oneInboxDelivery("call.started", { token: "new-token" })));
-    await expectDispatched(receiver, () => post(oneInboxDelivery("call.started", { token: "older-token" })), 401);
-  });
-
-  test("HTTP Basic: right credentials pass, others get 401 with a WWW-Authenticate challenge", async () => {
-    const { receiver, post } = setup({ auth: { basic: { username: "oneinbox", password: "s3cret:pass" } } });
-    const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}`;
-    const withAuth = (authorization?: string) => {
-      const d = delivery();
-      return { ...d, headers: authorization === undefined ? d.headers : { ...d.headers, authorization } };
-    };
-    await expectDispatched(receiver, () => post(withAuth(basic("oneinbox", "s3cret:pass"))));
-    for (const authorization of [basic("oneinbox", "wrong"), basic("other", "s3cret:pass"), undefined]) {
-      const res = await expectDispatched(receiver, () => post(withAuth(authorization)), 401);
-      expect(res.headers["www-authenticate"]).toMatch(/^Basic realm=/);
-    }
-  });
-
-  test("allowIps: CIDR ranges (IPv4 and IPv6) checked against the address Express computed", async () => {
-    const behindProxy = setup({ auth: { allowIps: ["203.0.113.0/24", "2001:db8::/32"] } }, (app) => app.set("trust proxy", "loopback"));
-    const from = (address: string) => {
-      const d = delivery();
-      return { ...d, headers: { ...d.headers, "x-forwarded-for": address } };
-    };
-    await expectDispatched(behindProxy.receiver, () => behindProxy.post(from("203.0.113.77")));
-    await expectDispatched(behindProxy.receiver, () => behindProxy.post(from("2001:db8:1::42")));
-    const outside = await expectDispatched(behindProxy.receiver, () => behindProxy.post(from("198.51.100.1")), 403);
-    expect(outside.body.error).toBe("ip_not_allowed");
-    await expectDispatched(behindProxy.receiver, () => behindProxy.post(from("2001:db9::1")), 403);
-
-    // Without `trust proxy`, X-Forwarded-For is the caller's claim and is ignored.
-    const direct = setup({ auth: { allowIps: ["203.0.113.0/24"] } });
-    await expectDispatched(direct.receiver, () => direct.post(from("203.0.113.77")), 403);
-    const local = setup({ auth: { allowIps: ["127.0.0.1", "::1"] } });
-    await expectDispatched(local.receiver, () => local.post(delivery()));
-  });
-
-  test("allowIps with a token: both must pass", async () => {
-    const { receiver, post } = setup({ auth: { allowIps: ["127.0.0.0/8", "::1/128"], token: TOKEN } });
-    await expectDispatched(receiver, () => post(oneInboxDelivery("call.started", { token: TOKEN })));
-    await expectDispatched(receiver, () => post(delivery()), 401);
-  });
-
-  test("verify: sees the raw body; false is 401 verification_failed, a throw is 503 auth_unavailable", async () => {
-    const seen: VerifiableRequest[] = [];
-    let answer: () => boolean = () => true;
-    const { receiver, post, errors } = setup({
-      auth: {
-        verify: (req) => {
-          seen.push(req);
-          return answer();
-        },
-      },
-    });
-    const d = delivery();
-    await expectDispatched(receiver, () => post(d, "/hooks/oneinbox?sig=abc"));
-    expect(seen[0]!.rawBody?.toString("utf8")).toBe(d.body);
-    expect(seen[0]!.query).toEqual({ sig: "abc" });
-    expect(seen[0]!.method).toBe("POST");
-
-    answer = () => false;
-    const refused = await expectDispatched(receiver, () => post(delivery()), 401);
-    expect(refused.body.error).toBe("verification_failed");
-
-    answer = () => {
-      throw new Error("key service down");
-    };
-    const unavailable = await expectDispatched(receiver, () => post(delivery()), 503);
-    expect(unavailable.body.error).toBe("auth_unavailable");
-    expect(unavailable.headers["retry-after"]).toBeDefined();
-    expect(errors.map((e) => e.code)).toEqual(["verification_failed", "auth_unavailable"]);
-  });
-
-  test("an async verify is awaited", async () => {
-    const { receiver, post } = setup({ auth: { verify: async (req) => req.headers["x-signature"] === "ok" } });
-    const d = delivery();
-    await expectDispatched(receiver, () => post({ ...d, headers: { ...d.headers, "x-signature": "ok" } }));
-    await expectDispatched(receiver, () => post(delivery()), 401);
-  });
-
-  test("the factory refuses to start without an auth choice, or with a bad one", () => {
-    expect(() => createOneInboxReceiver({})).toThrow(/createOneInboxReceiver: set auth/);
-    expect(() => createOneInboxReceiver({ auth: {} })).toThrow(/auth needs token, basic, allowIps or verify/);
-    expect(() => createOneInboxReceiver({ auth: { allowIps: ["not-an-ip"] } })).toThrow(/createOneInboxReceiver: allowIps/);
-    expect(() => createOneInboxReceiver({ auth: { token: "" } })).toThrow(TypeError);
-  });
-
-  test("allowUnauthenticated: true accepts any request", async () => {
-    const { receiver, post } = setup({ allowUnauthenticated: true });
-    await expectDispatched(receiver, () => post(delivery()));
-    await expectDispatched(receiver, () => post(oneInboxDelivery("call.started", { token: "whatever" })));
-  });
-
+describe("OneInbox receiver: events by name", () => {
   test("on() accepts only known names, at compile time and at run time", () => {
     const { receiver } = setup();
     // @ts-expect-error "call.transferred" has no schema: it is for onAny.

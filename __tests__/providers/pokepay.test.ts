@@ -1,14 +1,8 @@
-import type { Response } from "supertest";
+import { describeGenericAuth } from "../fixtures/generic-auth-suite.js";
 import { mount } from "../fixtures/mount.js";
 import { randomUUID } from "node:crypto";
 import express from "express";
-import {
-  createPokepayReceiver,
-  type PokepayEventName,
-  type PokepayReceiver,
-  type PokepayReceiverOptions,
-} from "../../lib/providers/pokepay/index.js";
-import type { VerifiableRequest } from "../../lib/core/auth/authenticator.js";
+import { createPokepayReceiver, type PokepayEventName, type PokepayReceiverOptions } from "../../lib/providers/pokepay/index.js";
 import { pokepayDelivery, pokepayEventNames, pokepayPayload } from "../../lib/testing/samples/pokepay.js";
 
 const TOKEN = "pokepay-token";
@@ -159,110 +153,15 @@ describe("Pokepay receiver: dedupe and answers", () => {
   });
 });
 
-describe("Pokepay receiver: authentication", () => {
-  const delivery = () => pokepayDelivery("bulk_shops");
-  const expectDispatched = async (receiver: PokepayReceiver, send: () => Promise<Response>, status = 200) => {
-    const listener = jest.fn();
-    receiver.onAny(listener);
-    const res = await send();
-    expect(res.status).toBe(status);
-    expect(listener).toHaveBeenCalledTimes(status === 200 ? 1 : 0);
-    receiver.off(listener);
-    return res;
-  };
+describeGenericAuth({
+  name: "pokepay",
+  path: "/hooks/pokepay",
+  create: (options) => createPokepayReceiver(options),
+  delivery: (token) => pokepayDelivery("bulk_shops", token === undefined ? {} : { token }),
+  otherDelivery: () => pokepayDelivery("process_user_stats_operation"),
+});
 
-  test("a token is accepted as Bearer, X-Webhook-Token or ?token=", async () => {
-    const { receiver, post } = setup();
-    await expectDispatched(receiver, () => post(pokepayDelivery("bulk_shops", { token: TOKEN })));
-    const d = delivery();
-    await expectDispatched(receiver, () => post({ ...d, headers: { ...d.headers, "x-webhook-token": TOKEN } }));
-    await expectDispatched(receiver, () => post(delivery(), `/hooks/pokepay?token=${TOKEN}`));
-  });
-
-  test("a missing token is 401 signature_missing, a wrong one 401 signature_mismatch", async () => {
-    const { receiver, post, errors } = setup();
-    const missing = await expectDispatched(receiver, () => post(delivery()), 401);
-    expect(missing.body.error).toBe("signature_missing");
-    const wrong = await expectDispatched(receiver, () => post(pokepayDelivery("bulk_shops", { token: "guess" })), 401);
-    expect(wrong.body.error).toBe("signature_mismatch");
-    expect(errors.map((e) => e.code)).toEqual(["signature_missing", "signature_mismatch"]);
-  });
-
-  test("several tokens are accepted at once, for rotation", async () => {
-    const { receiver, post } = setup({ auth: { token: ["old-token", "new-token"] } });
-    await expectDispatched(receiver, () => post(pokepayDelivery("bulk_shops", { token: "old-token" })));
-    await expectDispatched(receiver, () => post(delivery(), "/hooks/pokepay?token=new-token"));
-    await expectDispatched(receiver, () => post(pokepayDelivery("bulk_shops", { token: "older-token" })), 401);
-  });
-
-  test("HTTP Basic: right credentials pass, others get 401 with a WWW-Authenticate challenge", async () => {
-    const { receiver, post } = setup({ auth: { basic: { username: "pokepay", password: "pa55" } } });
-    const withAuth = (user: string, pass: string) => {
-      const d = delivery();
-      return { ...d, headers: { ...d.headers, authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}` } };
-    };
-    await expectDispatched(receiver, () => post(withAuth("pokepay", "pa55")));
-    const wrong = await expectDispatched(receiver, () => post(withAuth("pokepay", "nope")), 401);
-    expect(wrong.headers["www-authenticate"]).toMatch(/^Basic realm=/);
-    const none = await expectDispatched(receiver, () => post(delivery()), 401);
-    expect(none.headers["www-authenticate"]).toMatch(/^Basic realm=/);
-  });
-
-  test("allowIps: CIDR ranges (IPv4 and IPv6) checked against the address Express computed", async () => {
-    const { receiver, post } = setup({ auth: { allowIps: ["192.0.2.0/28", "2001:db8:abcd::/48"] } }, (app) => app.set("trust proxy", 1));
-    const from = (address: string) => {
-      const d = delivery();
-      return { ...d, headers: { ...d.headers, "x-forwarded-for": address } };
-    };
-    await expectDispatched(receiver, () => post(from("192.0.2.14")));
-    await expectDispatched(receiver, () => post(from("2001:db8:abcd:12::1")));
-    // Only the hop the proxy added counts: a spoofed left-most entry does not.
-    await expectDispatched(receiver, () => post(from("192.0.2.1, 198.51.100.9")), 403);
-    const outside = await expectDispatched(receiver, () => post(from("192.0.2.16")), 403);
-    expect(outside.body.error).toBe("ip_not_allowed");
-    await expectDispatched(receiver, () => post(from("2001:db8:abce::1")), 403);
-  });
-
-  test("verify: sees the raw body; false is 401 verification_failed, a throw is 503 auth_unavailable", async () => {
-    const bodies: (string | undefined)[] = [];
-    let answer: (req: VerifiableRequest) => boolean = () => true;
-    const { receiver, post, errors } = setup({
-      auth: {
-        verify: (req) => {
-          bodies.push(req.rawBody?.toString("utf8"));
-          return answer(req);
-        },
-      },
-    });
-    const d = delivery();
-    await expectDispatched(receiver, () => post(d));
-    expect(bodies).toEqual([d.body]);
-
-    answer = (req) => req.rawBody?.includes("process_user_stats_operation") === true;
-    await expectDispatched(receiver, () => post(pokepayDelivery("process_user_stats_operation")));
-    const refused = await expectDispatched(receiver, () => post(delivery()), 401);
-    expect(refused.body.error).toBe("verification_failed");
-
-    answer = () => {
-      throw new Error("HSM unreachable");
-    };
-    const unavailable = await expectDispatched(receiver, () => post(delivery()), 503);
-    expect(unavailable.body.error).toBe("auth_unavailable");
-    expect(JSON.stringify(unavailable.body)).not.toContain("HSM");
-    expect(errors.map((e) => e.code)).toEqual(["verification_failed", "auth_unavailable"]);
-  });
-
-  test("the factory refuses to start without an auth choice", () => {
-    expect(() => createPokepayReceiver({})).toThrow(/createPokepayReceiver: set auth/);
-    expect(() => createPokepayReceiver({ auth: { basic: { username: "u", password: "" } } })).toThrow(TypeError);
-    expect(() => createPokepayReceiver({ auth: { allowIps: ["10.0.0.0/33"] } })).toThrow(/invalid prefix length/);
-  });
-
-  test("allowUnauthenticated: true accepts any request", async () => {
-    const { receiver, post } = setup({ allowUnauthenticated: true });
-    await expectDispatched(receiver, () => post(delivery()));
-  });
-
+describe("Pokepay receiver: events by name", () => {
   test("on() accepts only known names, at compile time and at run time", () => {
     const { receiver } = setup();
     // @ts-expect-error "bulk_customers" has no schema: it is for onAny.
