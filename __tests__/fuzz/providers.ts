@@ -20,10 +20,9 @@ import {
   kakaoTemplateUpdateDelivery,
 } from "../../lib/testing/samples/kakao-bizmessage.js";
 import { misskeyDelivery, misskeyEventNames } from "../../lib/testing/samples/misskey.js";
-import { okskyDelivery, okskyEventNames, type OkskySampleLayout } from "../../lib/testing/samples/oksky.js";
+import { okskyDelivery, okskyEventNames, okskySampleLayouts } from "../../lib/testing/samples/oksky.js";
 import { oneInboxDelivery, oneInboxEventNames } from "../../lib/testing/samples/oneinbox.js";
 import { pokepayDelivery, pokepayEventNames } from "../../lib/testing/samples/pokepay.js";
-import type { SampleContentType } from "../../lib/testing/encode.js";
 
 /** What the fuzz suite uses of a receiver, whatever its provider. */
 export interface FuzzReceiver {
@@ -74,17 +73,7 @@ const TOKEN_FORMS: readonly ((value: string | string[]) => Credential)[] = [
   (value) => ({ headers: {}, query: { token: value } }),
 ];
 
-const OKSKY_LAYOUTS: readonly [SampleContentType, OkskySampleLayout][] = [
-  ["application/json", "envelope"],
-  ["application/json", "jsonapi"],
-  ["application/vnd.api+json", "envelope"],
-  ["application/vnd.api+json", "jsonapi"],
-  ["application/x-www-form-urlencoded", "nested"],
-  ["application/x-www-form-urlencoded", "payload-field"],
-  ["multipart/form-data", "nested"],
-  ["multipart/form-data", "payload-field"],
-  ["multipart/form-data", "payload-file"],
-];
+const OKSKY_LAYOUTS = okskySampleLayouts;
 
 const str = (value: unknown): string => (typeof value === "string" ? value : "");
 

@@ -4,8 +4,7 @@ import type { WebhookError } from "../../lib/core/errors.js";
 import type { WebhookEventBase } from "../../lib/core/types.js";
 import { createOkskyReceiver, OKSKY_SECRET_HEADER, okskyProtocol, type OkskyPayloads } from "../../lib/providers/oksky/index.js";
 import type { Delivery } from "../../lib/testing/delivery.js";
-import type { SampleContentType } from "../../lib/testing/encode.js";
-import { okskyDelivery, okskyEventNames, okskyPayload, type OkskySampleLayout } from "../../lib/testing/samples/oksky.js";
+import { okskyDelivery, okskyEventNames, okskySampleLayouts, okskyPayload } from "../../lib/testing/samples/oksky.js";
 
 const SECRET = "oksky-secret";
 
@@ -25,17 +24,7 @@ function setup(options: Parameters<typeof createOkskyReceiver>[0] = { secret: SE
 const send = (receiver: ReturnType<typeof createOkskyReceiver>, delivery: Delivery) =>
   receiver.receive({ method: delivery.method, headers: delivery.headers, body: delivery.body });
 
-const combinations: [SampleContentType, OkskySampleLayout][] = [
-  ["application/json", "envelope"],
-  ["application/json", "jsonapi"],
-  ["application/vnd.api+json", "envelope"],
-  ["application/vnd.api+json", "jsonapi"],
-  ["application/x-www-form-urlencoded", "nested"],
-  ["application/x-www-form-urlencoded", "payload-field"],
-  ["multipart/form-data", "nested"],
-  ["multipart/form-data", "payload-field"],
-  ["multipart/form-data", "payload-file"],
-];
+const combinations = okskySampleLayouts;
 
 // What a nested form cannot carry: null free text arrives as "", and the undocumented
 // Room settings hold text. Everything the schemas type comes back as sent.

@@ -16,6 +16,7 @@ export {
   okskyPayload,
   okskyEventNames,
   okskyJsonApiDocument,
+  okskySampleLayouts,
   type OkskyDeliveryOptions,
   type OkskySampleLayout,
 } from "./samples/oksky.js";

@@ -124,6 +124,11 @@ const LAYOUTS: Record<SampleContentType, readonly [OkskySampleLayout, ...OkskySa
   "multipart/form-data": ["nested", "payload-field", "payload-file"],
 };
 
+/** Every content type and layout OK SKY deliveries can take, for tests that try them all. */
+export const okskySampleLayouts: readonly (readonly [SampleContentType, OkskySampleLayout])[] = Object.entries(LAYOUTS).flatMap(
+  ([contentType, layouts]) => layouts.map((layout) => [contentType as SampleContentType, layout] as const),
+);
+
 /** `MessageEvent` → `message_events`, the JSON:API type naming of OK SKY's resources API. */
 function resourceType(objectName: string): string {
   return `${objectName.replace(/([a-z\d])([A-Z])/g, "$1_$2").toLowerCase()}s`;
