@@ -8,6 +8,7 @@ import {
   misskeyEventNames,
   okskyDelivery,
   okskyEventNames,
+  okskySampleLayouts,
   oneInboxDelivery,
   oneInboxEventNames,
   pokepayDelivery,
@@ -18,6 +19,10 @@ import { BODY_LIMIT_BYTES } from "./config.mjs";
 const JSON_ONLY = ["application/json"];
 
 /** What can be sent per provider, and how to build it. */
+/** OK SKY's body layouts by content type, the default first, as the sample builder knows them. */
+const okskyLayouts = {};
+for (const [contentType, layout] of okskySampleLayouts) (okskyLayouts[contentType] ??= []).push(layout);
+
 export const sampleProviders = {
   misskey: {
     label: "Misskey",
@@ -30,13 +35,8 @@ export const sampleProviders = {
     events: okskyEventNames,
     // Each OK SKY webhook chooses its content type; only the JSON envelope is documented,
     // the other layouts are what the receiver also accepts.
-    contentTypes: ["application/json", "application/vnd.api+json", "application/x-www-form-urlencoded", "multipart/form-data"],
-    layouts: {
-      "application/json": ["envelope", "jsonapi"],
-      "application/vnd.api+json": ["envelope", "jsonapi"],
-      "application/x-www-form-urlencoded": ["nested", "payload-field"],
-      "multipart/form-data": ["nested", "payload-field", "payload-file"],
-    },
+    contentTypes: Object.keys(okskyLayouts),
+    layouts: okskyLayouts,
     build: (event, secret, { contentType, layout }) => okskyDelivery(event, { secret, contentType, ...(layout ? { layout } : {}) }),
   },
   "kakao-bizmessage": {
