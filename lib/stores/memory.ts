@@ -7,14 +7,32 @@ export interface MemoryStoreOptions {
   now?: () => number;
 }
 
+interface Entry {
+  value: string;
+  expiresAt: number;
+  /** The number of the write that last set it: its place in the write order. */
+  write: number;
+}
+
+/** Below this many queued writes the queue is never compacted: not worth a pass. */
+const MIN_COMPACT = 1024;
+
 /**
- * A {@link DedupeStore} in this process's memory: bounded in size (oldest evicted
- * first) and in time (each key's TTL). Lost on restart; not shared between processes.
+ * A {@link DedupeStore} in this process's memory: bounded in size (the least recently
+ * written evicted first) and in time (each key's TTL). Lost on restart; not shared
+ * between processes.
  */
 export class MemoryStore implements DedupeStore {
-  readonly #entries = new Map<string, { value: string; expiresAt: number }>();
+  readonly #entries = new Map<string, Entry>();
   readonly #maxEntries: number;
   readonly #now: () => number;
+  // The write order, kept beside the Map rather than read from it: finding a Map's oldest
+  // key (`keys().next()`) walks past every key deleted before it, which at 10,000 keys of
+  // steady churn cost ~3 µs per delivery. A key written again leaves a stale slot here,
+  // told apart by its write number and skipped.
+  #queue: { key: string; write: number }[] = [];
+  #head = 0;
+  #writes = 0;
 
   constructor({ maxEntries = 10_000, now = Date.now }: MemoryStoreOptions = {}) {
     if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError("maxEntries must be a positive integer.");
@@ -39,11 +57,19 @@ export class MemoryStore implements DedupeStore {
   }
 
   async set(key: string, value: string, { ttlMs, onlyIfAbsent = false }: { ttlMs: number; onlyIfAbsent?: boolean }): Promise<boolean> {
-    if (onlyIfAbsent && this.#live(key) !== undefined) return false;
-    // Re-inserting moves the key to the end, so Map order stays oldest-first.
-    this.#entries.delete(key);
-    this.#entries.set(key, { value, expiresAt: this.#now() + ttlMs });
+    const now = this.#now();
+    const entry = this.#entries.get(key);
+    if (onlyIfAbsent && entry !== undefined && entry.expiresAt > now) return false;
+    const write = ++this.#writes;
+    if (entry === undefined) this.#entries.set(key, { value, expiresAt: now + ttlMs, write });
+    else {
+      entry.value = value;
+      entry.expiresAt = now + ttlMs;
+      entry.write = write;
+    }
+    this.#queue.push({ key, write });
     if (this.#entries.size > this.#maxEntries) this.#evict();
+    if (this.#queue.length - this.#head > Math.max(MIN_COMPACT, 2 * this.#entries.size)) this.#compact();
     return true;
   }
 
@@ -51,10 +77,21 @@ export class MemoryStore implements DedupeStore {
     this.#entries.delete(key);
   }
 
+  #isCurrent(slot: { key: string; write: number }): boolean {
+    return this.#entries.get(slot.key)?.write === slot.write;
+  }
+
   #evict(): void {
-    for (const key of this.#entries.keys()) {
-      if (this.#entries.size <= this.#maxEntries) return;
-      this.#entries.delete(key);
+    while (this.#entries.size > this.#maxEntries) {
+      const slot = this.#queue[this.#head++];
+      if (slot === undefined) return;
+      if (this.#isCurrent(slot)) this.#entries.delete(slot.key);
     }
+  }
+
+  /** Drops the stale slots (keys written again, deleted or expired since): at most twice the keys are queued. */
+  #compact(): void {
+    this.#queue = this.#queue.slice(this.#head).filter((slot) => this.#isCurrent(slot));
+    this.#head = 0;
   }
 }
