@@ -77,6 +77,44 @@ describe("routing", () => {
     expect((await request(app).post("/hooks/misskey").set(d.headers).send(d.body)).status).toBe(404);
   });
 
+  test("answers carry a Content-Length (never chunked), refusals too", async () => {
+    const { app } = misskeyApp();
+    const good = misskeyDelivery("note", { secret: SECRET });
+    const bad = misskeyDelivery("note", { secret: "wrong" });
+    for (const d of [good, bad]) {
+      const res = await request(app).post("/hooks/misskey").set(d.headers).send(d.body);
+      expect(res.headers["transfer-encoding"]).toBeUndefined();
+      expect(Number(res.headers["content-length"])).toBe(Buffer.byteLength(res.text));
+    }
+  });
+
+  test("a query string on the mount path is still our route", async () => {
+    const { app, notes } = misskeyApp();
+    const d = misskeyDelivery("note", { secret: SECRET });
+    expect((await request(app).post("/hooks/misskey?from=test").set(d.headers).send(d.body)).status).toBe(200);
+    expect(notes).toHaveLength(1);
+  });
+
+  // The router answers its own route without its matching while nobody has added to it;
+  // once something is added, every request goes through the router as usual.
+  test("routes and middleware added to receiver.router still work; ours still answers POST /", async () => {
+    const { app, receiver, notes } = misskeyApp();
+    const seen: string[] = [];
+    receiver.router.use((req, _res, next) => {
+      seen.push(req.method);
+      next();
+    });
+    receiver.router.get("/health", (_req, res) => {
+      res.json({ up: true });
+    });
+    const d = misskeyDelivery("note", { secret: SECRET });
+    // Added after our own route: it runs for paths our route does not answer, as Express does.
+    expect((await request(app).get("/hooks/misskey/health")).body).toEqual({ up: true });
+    expect((await request(app).post("/hooks/misskey").set(d.headers).send(d.body)).status).toBe(200);
+    expect(notes).toHaveLength(1);
+    expect(seen).toEqual(["GET"]);
+  });
+
   test("refusals are answered by the router itself", async () => {
     const { app } = misskeyApp();
     const d = misskeyDelivery("note", { secret: "wrong" });

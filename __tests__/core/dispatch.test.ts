@@ -1,4 +1,4 @@
-import { dispatch, TIMED_OUT, withTimeout } from "../../lib/core/dispatch.js";
+import { dispatch, dispatchNow, TIMED_OUT, withTimeout } from "../../lib/core/dispatch.js";
 import type { WebhookEventBase } from "../../lib/core/types.js";
 import { deferred } from "../fixtures/test-receiver.js";
 
@@ -23,6 +23,63 @@ describe("dispatch", () => {
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a non-Error rejection is what is tested
     const error = await dispatch(event, [() => Promise.reject("plain string"), () => {}]).catch((e: unknown) => e);
     expect((error as { errors: unknown[] }).errors).toEqual(["plain string"]);
+  });
+});
+
+describe("dispatchNow", () => {
+  test("listeners that return no promise have all run when it returns, and it returns nothing to wait on", () => {
+    const calls: string[] = [];
+    const result = dispatchNow(event, [() => calls.push("a"), () => "ignored value", () => calls.push("c")]);
+    expect(result).toBeUndefined();
+    expect(calls).toEqual(["a", "c"]);
+  });
+
+  test("one promise among them: a promise that settles when it does", async () => {
+    const gate = deferred();
+    let settled = false;
+    const result = dispatchNow(event, [() => {}, () => gate.promise]);
+    expect(result).toBeInstanceOf(Promise);
+    void result!.then(() => (settled = true));
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    gate.resolve();
+    await result;
+    expect(settled).toBe(true);
+  });
+
+  test("a thenable that is not a Promise is waited on too", async () => {
+    let thenCalled = false;
+    const thenable = {
+      then: (onFulfilled: () => void) => {
+        thenCalled = true;
+        setTimeout(onFulfilled, 1);
+      },
+    };
+    const result = dispatchNow(event, [() => thenable]);
+    expect(result).toBeInstanceOf(Promise);
+    await expect(result).resolves.toBeUndefined();
+    expect(thenCalled).toBe(true);
+  });
+
+  test("sync throws and rejections: one handler_failed, causes in listener order, every listener called", async () => {
+    const first = new Error("first");
+    const second = new Error("second");
+    const calls: number[] = [];
+    const result = dispatchNow(event, [
+      () => {
+        calls.push(1);
+        return Promise.reject(first);
+      },
+      () => {
+        calls.push(2);
+        throw second;
+      },
+      () => void calls.push(3),
+    ]);
+    expect(calls).toEqual([1, 2, 3]);
+    const error = await result!.catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "handler_failed", message: '2 listeners failed for "ping".' });
+    expect((error as { errors: unknown[] }).errors).toEqual([first, second]);
   });
 });
 

@@ -1,22 +1,19 @@
 import { acknowledge, refuse } from "./answer.js";
-import type { Deduper } from "./deduper.js";
+import type { Claim, Deduper } from "./deduper.js";
 import type { Delivery, DeliveryContext } from "./delivery.js";
-import { TIMED_OUT, withTimeout } from "./dispatch.js";
+import { dispatchNow, TIMED_OUT, withTimeout } from "./dispatch.js";
 import { observeDispatch } from "./observe-dispatch.js";
 import { WebhookError } from "./errors.js";
 import { settleWithin } from "./settle-within.js";
 import type { WebhookEventBase, WebhookResponse } from "./types.js";
 
-/** A delivery id and the deduper that keys on it: dedupe needs both. */
-interface Dedupe {
-  deduper: Deduper;
-  id: string;
-}
-
 /**
  * Dispatch in this process, with dedupe where configured: nothing is persisted, so a
  * failure is answered 5xx where the provider resends (its resend is the retry), and
  * reported to `onError` with the whole event where it does not.
+ *
+ * Nothing here waits unless something has to: with the in-memory dedupe store and
+ * listeners that return no promise, the answer comes back as a value.
  */
 export class DirectDelivery implements Delivery {
   readonly #context: DeliveryContext;
@@ -28,27 +25,63 @@ export class DirectDelivery implements Delivery {
     this.#deduper = deduper;
   }
 
-  async deliver(event: WebhookEventBase, attempt: object | undefined): Promise<WebhookResponse> {
-    const { resends, report, ack, dispatchTimeoutMs, provider } = this.#context;
-    const dedupe = event.id === undefined || this.#deduper === undefined ? undefined : { deduper: this.#deduper, id: event.id };
-    if (dedupe) {
-      const claim = await dedupe.deduper.claim(dedupe.id);
-      if (claim === "done") return acknowledge("duplicate");
-      if (claim === "processing") {
-        // The first delivery may still fail; a resending sender should come back later.
-        return resends
-          ? refuse(new WebhookError("delivery_in_progress", "This delivery is already being processed.", { provider }))
-          : acknowledge("duplicate");
-      }
-    }
+  deliver(event: WebhookEventBase, attempt: object | undefined): WebhookResponse | Promise<WebhookResponse> {
+    const deduper = event.id === undefined ? undefined : this.#deduper;
+    if (deduper === undefined) return this.#dispatch(event, undefined, attempt);
+    const claim = deduper.claim(event.id as string);
+    return claim instanceof Promise
+      ? claim.then((state) => this.#claimed(state, event, deduper, attempt))
+      : this.#claimed(claim, event, deduper, attempt);
+  }
 
-    const run = this.#run(event, dedupe, attempt);
+  #claimed(
+    claim: Claim,
+    event: WebhookEventBase,
+    deduper: Deduper,
+    attempt: object | undefined,
+  ): WebhookResponse | Promise<WebhookResponse> {
+    if (claim === "done") return acknowledge("duplicate");
+    if (claim === "processing") {
+      // The first delivery may still fail; a resending sender should come back later.
+      return this.#context.resends
+        ? refuse(
+            new WebhookError("delivery_in_progress", "This delivery is already being processed.", { provider: this.#context.provider }),
+          )
+        : acknowledge("duplicate");
+    }
+    return this.#dispatch(event, deduper, attempt);
+  }
+
+  #dispatch(
+    event: WebhookEventBase,
+    deduper: Deduper | undefined,
+    attempt: object | undefined,
+  ): WebhookResponse | Promise<WebhookResponse> {
+    const { hooks, emitter, ack } = this.#context;
+    let dispatched: Promise<void>;
+    if (hooks === undefined || attempt === undefined) {
+      const pending = dispatchNow(event, emitter.listenersFor(event));
+      if (pending === undefined && ack === "after-dispatch") {
+        // Every listener is done already: no timeout to race, nothing to track.
+        const completed = deduper?.complete(event.id as string);
+        return completed ? completed.then(() => acknowledge()) : acknowledge();
+      }
+      dispatched = pending ?? Promise.resolve();
+    } else {
+      dispatched = observeDispatch(this.#context, event, attempt, false);
+    }
+    return this.#settle(event, this.#track(dispatched, event, deduper));
+  }
+
+  /** The answer once listeners that returned promises settle, or their time is up. */
+  async #settle(event: WebhookEventBase, run: Promise<void>): Promise<WebhookResponse> {
+    const { resends, report, ack, dispatchTimeoutMs, provider } = this.#context;
     if (ack === "immediate") {
       run.catch(report);
       return acknowledge();
     }
     const outcome = await withTimeout(
-      // #run rejects only with dispatch's handler_failed WebhookError.
+      // #track rejects only with dispatch's handler_failed WebhookError.
       run.then(
         () => undefined,
         (error: unknown) => error as WebhookError,
@@ -66,12 +99,14 @@ export class DirectDelivery implements Delivery {
     return resends ? refuse(outcome) : acknowledge(outcome.code);
   }
 
-  #run(event: WebhookEventBase, dedupe: Dedupe | undefined, attempt: object | undefined): Promise<void> {
-    const run = observeDispatch(this.#context, event, attempt, false).then(
-      async () => dedupe?.deduper.complete(dedupe.id),
+  /** Completes or releases the dedupe claim as the dispatch ends, and keeps it for close(). */
+  #track(dispatched: Promise<void>, event: WebhookEventBase, deduper: Deduper | undefined): Promise<void> {
+    const id = event.id as string;
+    const run = dispatched.then(
+      async () => deduper?.complete(id),
       async (error: unknown) => {
         // Released, so the provider's resend is dispatched again.
-        await dedupe?.deduper.release(dedupe.id);
+        await deduper?.release(id);
         throw error;
       },
     );

@@ -6,24 +6,49 @@ import type { WebhookEventBase } from "./types.js";
  * Calls every listener with the event, all at once, and settles when all have. One or
  * more failures become one `handler_failed` error carrying each cause and the event.
  */
-export async function dispatch(event: WebhookEventBase, listeners: readonly Listener<WebhookEventBase>[], around?: Around): Promise<void> {
-  const first = listeners[0];
-  if (first === undefined) return;
-  if (listeners.length === 1) {
+export function dispatch(event: WebhookEventBase, listeners: readonly Listener<WebhookEventBase>[], around?: Around): Promise<void> {
+  return dispatchNow(event, listeners, around) ?? Promise.resolve();
+}
+
+/**
+ * {@link dispatch}, but undefined when every listener has already returned without a
+ * promise (a counter, a queue push): the caller then needs no promise, no timer, no
+ * chain, which is a fifth of what a small delivery costs.
+ */
+export function dispatchNow(
+  event: WebhookEventBase,
+  listeners: readonly Listener<WebhookEventBase>[],
+  around?: Around,
+): Promise<void> | undefined {
+  // Per listener, once one of them did not simply return: its promise, or its throw as a rejection.
+  let outcomes: unknown[] | undefined;
+  for (let index = 0; index < listeners.length; index++) {
+    const listener = listeners[index] as Listener<WebhookEventBase>;
+    let outcome: unknown;
     try {
-      await (around ? invoke(first, event, 0, around) : first(event));
+      const result = around ? invoke(listener, event, index, around) : listener(event);
+      if (isThenable(result)) outcome = result;
     } catch (error) {
-      throw handlerFailed(event, [error]);
+      // Settled below, in this same tick: never an unhandled rejection. The listener's own
+      // throw, whatever it is, is what handler_failed carries.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- see above
+      outcome = Promise.reject(error);
     }
-    return;
+    if (outcome !== undefined) (outcomes ??= new Array<unknown>(listeners.length).fill(undefined))[index] = outcome;
   }
-  const results = await Promise.allSettled(
-    // async: a listener that throws synchronously becomes a rejection, settled with the rest.
-    // eslint-disable-next-line @typescript-eslint/require-await -- see above
-    listeners.map(async (listener, index) => (around ? invoke(listener, event, index, around) : listener(event))),
+  if (outcomes === undefined) return undefined;
+  return Promise.allSettled(outcomes).then((results) => {
+    const errors = results.flatMap((result) => (result.status === "rejected" ? [result.reason as unknown] : []));
+    if (errors.length > 0) throw handlerFailed(event, errors);
+  });
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === "function"
   );
-  const errors = results.flatMap((result) => (result.status === "rejected" ? [result.reason as unknown] : []));
-  if (errors.length > 0) throw handlerFailed(event, errors);
 }
 
 /** Wraps one listener call (tracing): `call` runs the listener and returns its result. */

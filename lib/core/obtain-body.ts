@@ -6,16 +6,15 @@ import { readBody } from "./read-body.js";
 import type { WebhookRequest } from "./types.js";
 
 /**
- * The body's raw bytes, from the stream (read here, bounded) or from what the caller
- * handed over; undefined when another middleware already parsed it into an object.
+ * The body's raw bytes, from the stream (read here, bounded: a promise) or from what the
+ * caller handed over; undefined when another middleware already parsed it into an object.
  */
-export async function rawBodyOf(request: WebhookRequest, limit: number, timeoutMs?: number): Promise<Buffer | undefined> {
+export function rawBodyOf(request: WebhookRequest, limit: number, timeoutMs?: number): Promise<Buffer> | Buffer | undefined {
   const { body } = request;
   let raw: Buffer | undefined;
   if (body === undefined) {
-    raw = request.stream
-      ? await readBody(request.stream, { limit, timeoutMs, declaredLength: getHeader(request.headers, "content-length") })
-      : Buffer.alloc(0);
+    if (request.stream) return readBody(request.stream, { limit, timeoutMs, declaredLength: getHeader(request.headers, "content-length") });
+    raw = Buffer.alloc(0);
   } else if (typeof body === "string") {
     raw = Buffer.from(body, "utf8");
   } else if (body instanceof Uint8Array) {

@@ -8,6 +8,7 @@ import { DirectDelivery } from "./direct-delivery.js";
 import { InboxDelivery } from "./inbox-delivery.js";
 import { InboxWorker } from "./inbox-worker.js";
 import { Emitter, type ErrorListener } from "./emitter.js";
+import type { CompiledHooks } from "./hooks.js";
 import { isWebhookError, WebhookError } from "./errors.js";
 import { getHeader } from "./headers.js";
 import { parseBody, rawBodyOf } from "./obtain-body.js";
@@ -112,12 +113,21 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
   }
 
   /** Runs one request through the pipeline and returns the answer to send. Never throws. */
-  async receive(request: WebhookRequest): Promise<WebhookResponse> {
+  receive(request: WebhookRequest): Promise<WebhookResponse> {
     const { hooks } = this.#options;
-    if (hooks === undefined) return this.#receiveGuarded(request, undefined);
+    if (hooks === undefined) return this.#receive(request, undefined).catch((error: unknown) => this.#failed(error, undefined));
+    return this.#receiveTraced(request, hooks);
+  }
+
+  async #receiveTraced(request: WebhookRequest, hooks: CompiledHooks): Promise<WebhookResponse> {
     const trace: Trace = { attempt: {}, started: performance.now(), event: undefined };
     hooks.onRequest?.({ provider: this.provider, attempt: trace.attempt, method: request.method });
-    const response = await this.#receiveGuarded(request, trace);
+    let response: WebhookResponse;
+    try {
+      response = await this.#receive(request, trace);
+    } catch (error) {
+      response = this.#failed(error, trace);
+    }
     const { event } = trace;
     hooks.onResponse?.({
       provider: this.provider,
@@ -132,16 +142,13 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
     return response;
   }
 
-  async #receiveGuarded(request: WebhookRequest, trace: Trace | undefined): Promise<WebhookResponse> {
-    try {
-      return await this.#receive(request, trace);
-    } catch (error) {
-      const failure = isWebhookError(error)
-        ? error.with({ provider: this.provider })
-        : new WebhookError("internal_error", "The receiver failed unexpectedly.", { cause: error, provider: this.provider });
-      this.#rejected(failure, trace);
-      return refuse(failure);
-    }
+  /** The answer to whatever stopped a request: a refusal, or an unexpected failure (500). */
+  #failed(error: unknown, trace: Trace | undefined): WebhookResponse {
+    const failure = isWebhookError(error)
+      ? error.with({ provider: this.provider })
+      : new WebhookError("internal_error", "The receiver failed unexpectedly.", { cause: error, provider: this.provider });
+    this.#rejected(failure, trace);
+    return refuse(failure);
   }
 
   #rejected(error: WebhookError, trace: Trace | undefined): void {
@@ -191,7 +198,8 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
     const format = formatOf(contentType.type, this.#parsing);
     if (format === undefined) throw unsupportedType(contentType);
 
-    const raw = await rawBodyOf(request, limit, this.#options.bodyTimeoutMs);
+    const body = rawBodyOf(request, limit, this.#options.bodyTimeoutMs);
+    const raw = body instanceof Promise ? await body : body;
     if (authenticator.afterBody)
       await authenticator.afterBody({
         method: request.method,
@@ -223,7 +231,8 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
         durationMs: performance.now() - trace.started,
       });
     }
-    return this.#delivery.deliver(event, trace?.attempt);
+    const response = this.#delivery.deliver(event, trace?.attempt);
+    return response instanceof Promise ? await response : response;
   }
 
   #report(error: WebhookError): void {

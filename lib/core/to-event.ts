@@ -17,14 +17,14 @@ export function toEvent<P extends string, S extends EventSchemas, M>(
   const { provider } = protocol;
   const { name, id } = protocol.identify(payload);
   const meta = { ...protocol.meta(request, payload), params: request.params ?? NO_PARAMS };
-  const base = { provider, name, id, receivedAt: new Date(), meta };
+  const receivedAt = new Date();
   const schema = Object.hasOwn(protocol.events, name) ? protocol.events[name] : undefined;
-  if (schema === undefined) return { ...base, payload, known: false };
+  if (schema === undefined) return { provider, name, id, receivedAt, meta, payload, known: false };
   const result = schema.safeParse(payload);
-  if (result.success) return { ...base, payload: result.data, known: true };
+  if (result.success) return { provider, name, id, receivedAt, meta, payload: result.data, known: true };
   return new WebhookError("invalid_payload", `The "${name}" payload does not match its schema.`, {
     provider,
-    event: { ...base, payload, known: true },
+    event: { provider, name, id, receivedAt, meta, payload, known: true },
     payload,
     issues: result.error.issues,
   });

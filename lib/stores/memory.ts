@@ -56,7 +56,21 @@ export class MemoryStore implements DedupeStore {
     return this.#live(key);
   }
 
-  async set(key: string, value: string, { ttlMs, onlyIfAbsent = false }: { ttlMs: number; onlyIfAbsent?: boolean }): Promise<boolean> {
+  async set(key: string, value: string, options: { ttlMs: number; onlyIfAbsent?: boolean }): Promise<boolean> {
+    return this.setNow(key, value, options);
+  }
+
+  async delete(key: string): Promise<void> {
+    this.deleteNow(key);
+  }
+
+  /** {@link get} without the promise: the dedupe pipeline's own path through this store. */
+  getNow(key: string): string | undefined {
+    return this.#live(key);
+  }
+
+  /** {@link set} without the promise. */
+  setNow(key: string, value: string, { ttlMs, onlyIfAbsent = false }: { ttlMs: number; onlyIfAbsent?: boolean }): boolean {
     const now = this.#now();
     const entry = this.#entries.get(key);
     if (onlyIfAbsent && entry !== undefined && entry.expiresAt > now) return false;
@@ -73,7 +87,8 @@ export class MemoryStore implements DedupeStore {
     return true;
   }
 
-  async delete(key: string): Promise<void> {
+  /** {@link delete} without the promise. */
+  deleteNow(key: string): void {
     this.#entries.delete(key);
   }
 

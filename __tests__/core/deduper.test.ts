@@ -1,0 +1,66 @@
+import { Deduper } from "../../lib/core/deduper.js";
+import type { WebhookError } from "../../lib/core/errors.js";
+import { MemoryStore } from "../../lib/stores/memory.js";
+
+const DAY = 24 * 60 * 60 * 1000;
+
+describe("Deduper over the in-memory store", () => {
+  test("claim, complete and release answer at once (values, not promises)", () => {
+    const deduper = new Deduper(new MemoryStore(), "test", DAY, () => {});
+    expect(deduper.claim("a")).toBe("new");
+    expect(deduper.claim("a")).toBe("processing");
+    expect(deduper.complete("a")).toBeUndefined();
+    expect(deduper.claim("a")).toBe("done");
+    expect(deduper.claim("b")).toBe("new");
+    expect(deduper.release("b")).toBeUndefined();
+    expect(deduper.claim("b")).toBe("new");
+  });
+
+  test("keys are per provider", () => {
+    const store = new MemoryStore();
+    const one = new Deduper(store, "one", DAY, () => {});
+    const two = new Deduper(store, "two", DAY, () => {});
+    expect(one.claim("x")).toBe("new");
+    expect(two.claim("x")).toBe("new");
+  });
+
+  test("a claim that expired is claimed again", () => {
+    let now = 1_000_000;
+    const deduper = new Deduper(new MemoryStore({ now: () => now }), "test", DAY, () => {});
+    expect(deduper.claim("a")).toBe("new");
+    now += 10 * 60 * 1000;
+    expect(deduper.claim("a")).toBe("new");
+  });
+});
+
+describe("Deduper over any other store", () => {
+  test("a MemoryStore subclass is used through its (overridden) async methods", async () => {
+    const writes: string[] = [];
+    class Audited extends MemoryStore {
+      override async set(key: string, value: string, options: { ttlMs: number; onlyIfAbsent?: boolean }): Promise<boolean> {
+        writes.push(`${key}=${value}`);
+        return super.set(key, value, options);
+      }
+    }
+    const deduper = new Deduper(new Audited(), "test", DAY, () => {});
+    const claim = deduper.claim("a");
+    expect(claim).toBeInstanceOf(Promise);
+    await expect(claim).resolves.toBe("new");
+    await deduper.complete("a");
+    expect(writes).toEqual(["ewr:dedupe:test:a=processing", "ewr:dedupe:test:a=done"]);
+  });
+
+  test("a failing store: claim rejects with store_unavailable; complete and release only report", async () => {
+    const reported: WebhookError[] = [];
+    const broken = {
+      get: () => Promise.reject(new Error("down")),
+      set: () => Promise.reject(new Error("down")),
+      delete: () => Promise.reject(new Error("down")),
+    };
+    const deduper = new Deduper(broken, "test", DAY, (error) => reported.push(error));
+    await expect(deduper.claim("a")).rejects.toMatchObject({ code: "store_unavailable" });
+    await expect(deduper.complete("a")).resolves.toBeUndefined();
+    await expect(deduper.release("a")).resolves.toBeUndefined();
+    expect(reported.map((error) => error.code)).toEqual(["store_unavailable", "store_unavailable"]);
+  });
+});
