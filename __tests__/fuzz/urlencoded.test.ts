@@ -30,7 +30,72 @@ const formishBytes = fc
   )
   .map((parts) => Buffer.from(parts.join(""), "latin1"));
 
+/**
+ * The byte path alone, as the WHATWG form parser defines it: "+" is a space, "%XY" a
+ * byte, a stray "%" itself; then strict UTF-8 with a leading U+FEFF kept. The parser's
+ * decodeURIComponent shortcut must agree with it on every input.
+ */
+function referenceEntries(bytes: Uint8Array): [string, string][] | "malformed_body" {
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  const decode = (token: string): string => {
+    const out: number[] = [];
+    const text = token.replace(/\+/g, " ");
+    for (let i = 0; i < text.length; i++) {
+      if (text[i] === "%" && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
+        out.push(Number.parseInt(text.slice(i + 1, i + 3), 16));
+        i += 2;
+      } else out.push(text.charCodeAt(i) & 0xff);
+    }
+    return decoder.decode(Uint8Array.from(out));
+  };
+  try {
+    return Buffer.from(bytes)
+      .toString("latin1")
+      .split("&")
+      .filter((pair) => pair.length > 0)
+      .map((pair) => {
+        const eq = pair.indexOf("=");
+        return [decode(eq === -1 ? pair : pair.slice(0, eq)), decode(eq === -1 ? "" : pair.slice(eq + 1))];
+      });
+  } catch {
+    return "malformed_body";
+  }
+}
+
 describe("urlencoded bodies (fuzzed)", () => {
+  test(
+    "UTF-8: the decodeURIComponent shortcut decodes exactly what the byte path does, and refuses exactly what it refuses",
+    () =>
+      check(
+        fc.property(
+          fc.oneof(
+            formishBytes,
+            fc.uint8Array({ maxLength: 80 }),
+            fc
+              .array(fc.tuple(wellFormedString(), wellFormedString(), fc.boolean(), fc.boolean()), { maxLength: 6 })
+              .map((pairs) =>
+                Buffer.from(
+                  pairs
+                    .map(([key, value, upper, plus]) => `${encodeComponent(key, upper, plus)}=${encodeComponent(value, upper, plus)}`)
+                    .join("&"),
+                ),
+              ),
+          ),
+          (bytes) => {
+            let actual: [string, string][] | string;
+            try {
+              actual = parseUrlencodedEntries(bytes, { maxFields: 1000 });
+            } catch (error) {
+              actual = isWebhookError(error) ? error.code : String(error);
+            }
+            expect(actual).toEqual(referenceEntries(bytes));
+          },
+        ),
+        1500,
+      ),
+    PROPERTY_TIMEOUT_MS,
+  );
+
   test(
     "any bytes: an object of ordinary prototypes with no prototype keys, or a WebhookError; never pollution",
     () =>

