@@ -2,7 +2,8 @@ import { WebhookError } from "../errors.js";
 import { charsetName, decodeText } from "./decode-text.js";
 import { expandNestedKeys } from "./nested-keys.js";
 
-const ASCII = /^[\x00-\x7f]*$/;
+/** Nothing above U+007F: no raw byte that the byte path would read as part of a UTF-8 sequence. */
+const ASCII = /^[^\u0080-\uffff]*$/;
 
 /**
  * Decodes one token (a key or a value). In UTF-8 an ASCII token is decoded by the
