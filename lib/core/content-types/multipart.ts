@@ -3,6 +3,7 @@ import { isWebhookError, WebhookError } from "../errors.js";
 import type { HeaderMap } from "../types.js";
 import { getHeader } from "../headers.js";
 import { charsetName, decodeText } from "./decode-text.js";
+import { parseSimpleMultipart } from "./multipart-simple.js";
 import { expandNestedKeys } from "./nested-keys.js";
 
 /** A file part of a multipart body, held in memory (bounded by the limits). */
@@ -162,12 +163,19 @@ export function parseMultipartEntries(
   });
 }
 
-/** Parses a `multipart/form-data` body into a nested object (`a[b]` keys expand). */
+/**
+ * Parses a `multipart/form-data` body into a nested object (`a[b]` keys expand): in one
+ * pass for the plain UTF-8 shape every real sender writes, through busboy otherwise.
+ */
 export async function parseMultipart(
   body: Buffer,
   headers: HeaderMap,
   limits: MultipartLimits,
   charset?: string,
 ): Promise<Record<string, unknown>> {
-  return expandNestedKeys(await parseMultipartEntries(body, headers, limits, charset));
+  const simple =
+    charset === undefined || charsetName(charset) === "utf-8"
+      ? parseSimpleMultipart(body, getHeader(headers, "content-type") ?? "", limits)
+      : undefined;
+  return expandNestedKeys(simple ?? (await parseMultipartEntries(body, headers, limits, charset)));
 }
