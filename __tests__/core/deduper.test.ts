@@ -1,6 +1,9 @@
 import { Deduper } from "../../lib/core/deduper.js";
 import type { WebhookError } from "../../lib/core/errors.js";
+import type { WebhookResponse } from "../../lib/core/types.js";
+import { createMisskeyReceiver } from "../../lib/providers/misskey/index.js";
 import { MemoryStore } from "../../lib/stores/memory.js";
+import { misskeyDelivery } from "../../lib/testing/samples/misskey.js";
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -62,5 +65,62 @@ describe("Deduper over any other store", () => {
     await expect(deduper.complete("a")).resolves.toBeUndefined();
     await expect(deduper.release("a")).resolves.toBeUndefined();
     expect(reported.map((error) => error.code)).toEqual(["store_unavailable", "store_unavailable"]);
+  });
+});
+
+describe("deliveries dispatched on a peek (in-memory dedupe, listeners that return at once)", () => {
+  const secret = "peek-secret";
+  // A body already parsed: the whole pipeline then runs without waiting, listener included.
+  const parsed = (d: { headers: Record<string, string>; body: string | Buffer }) => ({
+    method: "POST",
+    headers: d.headers,
+    body: JSON.parse(d.body.toString()) as object,
+  });
+
+  test("a listener handing the same delivery back at once finds it taken, and runs once", async () => {
+    const misskey = createMisskeyReceiver({ secret });
+    const d = misskeyDelivery("note", { secret });
+    let inner: Promise<WebhookResponse> | undefined;
+    let calls = 0;
+    misskey.on("note", () => {
+      calls++;
+      inner ??= misskey.receive(parsed(d));
+    });
+    expect((await misskey.receive(parsed(d))).status).toBe(200);
+    expect((await inner!).body).toContain("delivery_in_progress");
+    expect(calls).toBe(1);
+    expect((await misskey.receive(parsed(d))).body).toBe('{"ok":true,"duplicate":true}');
+  });
+
+  test("a listener that returns a promise: the claim is written before it settles, so a resend meanwhile waits", async () => {
+    const misskey = createMisskeyReceiver({ secret });
+    const d = misskeyDelivery("note", { secret });
+    let release: () => void = () => {};
+    let calls = 0;
+    misskey.on("note", () => {
+      calls++;
+      return new Promise<void>((resolve) => (release = resolve));
+    });
+    const first = misskey.receive(parsed(d));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect((await misskey.receive(parsed(d))).body).toContain("delivery_in_progress");
+    release();
+    expect((await first).status).toBe(200);
+    expect((await misskey.receive(parsed(d))).body).toBe('{"ok":true,"duplicate":true}');
+    expect(calls).toBe(1);
+  });
+
+  test("a listener that throws at once: nothing is recorded, the resend is dispatched again", async () => {
+    const misskey = createMisskeyReceiver({ secret });
+    misskey.onError(() => {});
+    const d = misskeyDelivery("note", { secret });
+    let calls = 0;
+    misskey.on("note", () => {
+      calls++;
+      if (calls === 1) throw new Error("first time");
+    });
+    expect((await misskey.receive(parsed(d))).status).toBe(500);
+    expect((await misskey.receive(parsed(d))).status).toBe(200);
+    expect(calls).toBe(2);
   });
 });

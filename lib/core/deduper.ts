@@ -32,6 +32,17 @@ export class Deduper {
     this.#onStoreError = onStoreError;
   }
 
+  /**
+   * Over the in-memory store, what a claim would find, without writing one: a delivery
+   * whose listeners all return at once needs only its "done" written, since no other
+   * request can run in between. Undefined over any other store (claim() it is).
+   */
+  peekNow(id: string): Claim | undefined {
+    if (!this.#memory) return undefined;
+    const state = this.#memory.getNow(this.#prefix + id);
+    return state === undefined ? "new" : state === "done" ? "done" : "processing";
+  }
+
   /** Claims a delivery id; says what state it was already in if someone else holds it. */
   claim(id: string): Claim | Promise<Claim> {
     const key = this.#prefix + id;

@@ -19,6 +19,8 @@ export class DirectDelivery implements Delivery {
   readonly #context: DeliveryContext;
   readonly #deduper: Deduper | undefined;
   readonly #inFlight = new Set<Promise<void>>();
+  /** Deliveries being dispatched right now on a peek, before any claim is written. */
+  readonly #unclaimed = new Set<string>();
 
   constructor(context: DeliveryContext, deduper: Deduper | undefined) {
     this.#context = context;
@@ -28,7 +30,17 @@ export class DirectDelivery implements Delivery {
   deliver(event: WebhookEventBase, attempt: object | undefined): WebhookResponse | Promise<WebhookResponse> {
     const deduper = event.id === undefined ? undefined : this.#deduper;
     if (deduper === undefined) return this.#dispatch(event, undefined, attempt);
-    const claim = deduper.claim(event.id as string);
+    const id = event.id as string;
+    if (this.#context.hooks === undefined) {
+      // A listener handing the same delivery back to the receiver, there and then.
+      if (this.#unclaimed.has(id)) return this.#claimed("processing", event, deduper, attempt);
+      // In memory, without hooks: look first, and write the claim only if something is
+      // left running (most deliveries then write one record, "done", instead of two).
+      const seen = deduper.peekNow(id);
+      if (seen === "new") return this.#dispatch(event, deduper, attempt, id);
+      if (seen !== undefined) return this.#claimed(seen, event, deduper, attempt);
+    }
+    const claim = deduper.claim(id);
     return claim instanceof Promise
       ? claim.then((state) => this.#claimed(state, event, deduper, attempt))
       : this.#claimed(claim, event, deduper, attempt);
@@ -52,20 +64,31 @@ export class DirectDelivery implements Delivery {
     return this.#dispatch(event, deduper, attempt);
   }
 
+  /** `unclaimed`: the id of a delivery only peeked at, whose claim is written here if anything is left running. */
   #dispatch(
     event: WebhookEventBase,
     deduper: Deduper | undefined,
     attempt: object | undefined,
+    unclaimed?: string,
   ): WebhookResponse | Promise<WebhookResponse> {
     const { hooks, emitter, ack } = this.#context;
     let dispatched: Promise<void>;
     if (hooks === undefined || attempt === undefined) {
-      const pending = dispatchNow(event, emitter.listenersFor(event));
+      let pending: Promise<void> | undefined;
+      // Until the claim is written, this is what marks the delivery as taken.
+      if (unclaimed !== undefined) this.#unclaimed.add(unclaimed);
+      try {
+        pending = dispatchNow(event, emitter.listenersFor(event));
+      } finally {
+        if (unclaimed !== undefined) this.#unclaimed.delete(unclaimed);
+      }
       if (pending === undefined && ack === "after-dispatch") {
         // Every listener is done already: no timeout to race, nothing to track.
         const completed = deduper?.complete(event.id as string);
         return completed ? completed.then(() => acknowledge()) : acknowledge();
       }
+      // Something runs on: from here other requests may come in, so the claim goes in now.
+      if (unclaimed !== undefined) void deduper?.claim(unclaimed);
       dispatched = pending ?? Promise.resolve();
     } else {
       dispatched = observeDispatch(this.#context, event, attempt, false);
