@@ -66,6 +66,8 @@ function jsonScenarios(size, label) {
       ceiling,
       size,
     },
+    // The floor: the same work as ours written inline, with none of the safety (see the server).
+    { id: `minimal-misskey@${label}`, kind: "minimal-misskey", request: fresh(misskeyHeaders()), expect: 200, ceiling, size },
     { id: `misskey@${label}`, kind: "misskey", request: fresh(misskeyHeaders()), expect: 200, ceiling, size, target: targetFor(label) },
     // Metrics and tracing on: compare with misskey@<size> of the same run.
     ...(size <= KB

@@ -1,4 +1,5 @@
 import type { DedupeStore } from "./types.js";
+import { WriteOrder, type Slot } from "./write-order.js";
 
 export interface MemoryStoreOptions {
   /** Most keys kept; the oldest are evicted first. @default 10000 */
@@ -14,9 +15,6 @@ interface Entry {
   write: number;
 }
 
-/** Below this many queued writes the queue is never compacted: not worth a pass. */
-const MIN_COMPACT = 1024;
-
 /**
  * A {@link DedupeStore} in this process's memory: bounded in size (the least recently
  * written evicted first) and in time (each key's TTL). Lost on restart; not shared
@@ -26,12 +24,8 @@ export class MemoryStore implements DedupeStore {
   readonly #entries = new Map<string, Entry>();
   readonly #maxEntries: number;
   readonly #now: () => number;
-  // The write order, kept beside the Map rather than read from it: finding a Map's oldest
-  // key (`keys().next()`) walks past every key deleted before it, which at 10,000 keys of
-  // steady churn cost ~3 µs per delivery. A key written again leaves a stale slot here,
-  // told apart by its write number and skipped.
-  #queue: { key: string; write: number }[] = [];
-  #head = 0;
+  readonly #order = new WriteOrder();
+  readonly #isCurrent = (slot: Slot): boolean => this.#entries.get(slot.key)?.write === slot.write;
   #writes = 0;
 
   constructor({ maxEntries = 10_000, now = Date.now }: MemoryStoreOptions = {}) {
@@ -81,9 +75,9 @@ export class MemoryStore implements DedupeStore {
       entry.expiresAt = now + ttlMs;
       entry.write = write;
     }
-    this.#queue.push({ key, write });
+    this.#order.push({ key, write });
     if (this.#entries.size > this.#maxEntries) this.#evict();
-    if (this.#queue.length - this.#head > Math.max(MIN_COMPACT, 2 * this.#entries.size)) this.#compact();
+    this.#order.compact(this.#entries.size, this.#isCurrent);
     return true;
   }
 
@@ -92,21 +86,11 @@ export class MemoryStore implements DedupeStore {
     this.#entries.delete(key);
   }
 
-  #isCurrent(slot: { key: string; write: number }): boolean {
-    return this.#entries.get(slot.key)?.write === slot.write;
-  }
-
   #evict(): void {
     while (this.#entries.size > this.#maxEntries) {
-      const slot = this.#queue[this.#head++];
+      const slot = this.#order.shift();
       if (slot === undefined) return;
       if (this.#isCurrent(slot)) this.#entries.delete(slot.key);
     }
-  }
-
-  /** Drops the stale slots (keys written again, deleted or expired since): at most twice the keys are queued. */
-  #compact(): void {
-    this.#queue = this.#queue.slice(this.#head).filter((slot) => this.#isCurrent(slot));
-    this.#head = 0;
   }
 }
