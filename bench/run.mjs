@@ -3,7 +3,7 @@
 // Express code and peer libraries, measured in one run with interleaved rounds; then
 // the abuse run (bench/abuse.mjs) unless BENCH_ABUSE=0.
 //
-// Env: BENCH_DURATION (s per round, default 5), BENCH_ROUNDS (default 3), BENCH_WARMUP
+// Env: BENCH_DURATION (s per round, default 3), BENCH_ROUNDS (default 5), BENCH_WARMUP
 // (s per server before the first round, default 2), BENCH_CONNECTIONS (default 50),
 // BENCH_ONLY (comma-separated substrings of scenario ids), BENCH_ABUSE (0 to skip),
 // BENCH_VARIANT (a directory holding another build of this package, with its own
@@ -24,8 +24,8 @@ const env = (name, fallback) => {
   return value;
 };
 const settings = {
-  seconds: env("BENCH_DURATION", 5),
-  rounds: Math.round(env("BENCH_ROUNDS", 3)),
+  seconds: env("BENCH_DURATION", 3),
+  rounds: Math.round(env("BENCH_ROUNDS", 5)),
   warmup: Number(process.env.BENCH_WARMUP ?? 2),
   connections: Math.round(env("BENCH_CONNECTIONS", 50)),
   only: (process.env.BENCH_ONLY ?? "")

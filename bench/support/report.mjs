@@ -48,6 +48,11 @@ export function table(headers, rows) {
   return lines.join("\n");
 }
 
+/** The median over rounds of `of(this round's run, the other's run in the same round)`. */
+function perRound(row, other, of) {
+  return median(row.runs.map((run, round) => of(run, other?.runs[round])));
+}
+
 /** One row per scenario: the medians and what they are relative to. */
 export function summarize(scenarios, results) {
   const byId = new Map();
@@ -71,13 +76,16 @@ export function summarize(scenarios, results) {
       }, {}),
     });
   }
-  const ceiling1k = byId.get("bare-express@1KB")?.rate;
+  // Ratios are taken round by round (this scenario against its ceiling in the same round),
+  // then the median over rounds: the machine drifts between rounds by more than the
+  // differences measured, and a drift hits both sides of a same-round ratio alike.
+  const ceiling1k = byId.get("bare-express@1KB");
   for (const row of byId.values()) {
     const ceiling = byId.get(row.scenario.ceiling);
-    row.ratio = row.rate / (ceiling?.rate ?? NaN);
-    row.ratio1k = row.rate / (ceiling1k ?? NaN);
+    row.ratio = perRound(row, ceiling, (run, base) => run.rate / (base?.rate ?? NaN));
+    row.ratio1k = perRound(row, ceiling1k, (run, base) => run.rate / (base?.rate ?? NaN));
     // The same comparison from CPU time per answer: robust when other processes share the core.
-    row.cpuRatio = (ceiling?.cpuUs ?? NaN) / row.cpuUs;
+    row.cpuRatio = perRound(row, ceiling, (run, base) => (base?.serverCpuUs ?? NaN) / run.serverCpuUs);
   }
   return byId;
 }
@@ -130,10 +138,11 @@ export function targetsTable(summary) {
     for (const peer of target.beatPeers ?? []) {
       const other = summary.get(peer);
       if (!other) continue;
+      const lead = perRound(row, other, (run, base) => run.rate / (base?.rate ?? NaN));
       rows.push([
         `\`${row.scenario.id}\` beats \`${peer}\``,
-        `${fmt(row.rate)} vs ${fmt(other.rate)} /s`,
-        row.rate > other.rate ? "met" : "**missed**",
+        `${fmt(row.rate)} vs ${fmt(other.rate)} /s (${ratio(lead)} round by round)`,
+        lead > 1 ? "met" : "**missed**",
       ]);
     }
     if (target.cheaperThan) {
