@@ -102,10 +102,17 @@ export async function runThroughput() {
       scenarios = scenarios.filter((s) => !ids.has(s.id));
     }
 
+    /** Only the measured server runs; the others are frozen (see `pause` in processes.mjs). */
+    const runOnly = (server) => {
+      for (const other of servers.values()) if (other !== server) other.pause();
+      server.resume();
+      return server;
+    };
+
     if (settings.warmup > 0) {
       process.stdout.write("warm-up:");
       for (const scenario of scenarios) {
-        await load(servers.get(scenario.id), { ...scenario, seconds: settings.warmup, connections: settings.connections });
+        await load(runOnly(servers.get(scenario.id)), { ...scenario, seconds: settings.warmup, connections: settings.connections });
         process.stdout.write(".");
       }
       process.stdout.write("\n");
@@ -118,7 +125,7 @@ export async function runThroughput() {
       const order = scenarios.map((_, i) => scenarios[(i + round * Math.ceil(scenarios.length / settings.rounds)) % scenarios.length]);
       console.log(`round ${round + 1}/${settings.rounds}`);
       for (const scenario of order) {
-        const result = await load(servers.get(scenario.id), { ...scenario, seconds: settings.seconds, connections: settings.connections });
+        const result = await load(runOnly(servers.get(scenario.id)), { ...scenario, seconds: settings.seconds, connections: settings.connections });
         results.get(scenario.id).push(result);
         console.log(
           `  ${scenario.id.padEnd(32)} ${result.rate.toFixed(0).padStart(7)}/s  server ${(result.serverBusy * 100).toFixed(0)}% client ${(result.clientBusy * 100).toFixed(0)}%` +
@@ -127,6 +134,7 @@ export async function runThroughput() {
       }
     }
 
+    for (const server of servers.values()) server.resume();
     const peaks = new Map();
     const counters = new Map();
     for (const scenario of scenarios) {
@@ -179,6 +187,7 @@ export async function runThroughput() {
     console.log(`\nraw results: ${file}`);
     return { summary, broken };
   } finally {
+    for (const server of servers.values()) server.resume();
     await Promise.all([...servers.values()].map((server) => server.stop(2000)));
   }
 }

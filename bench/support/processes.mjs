@@ -135,6 +135,13 @@ export async function startServer(kind, config, { nodeArgs = [], cwd, serve = SE
     stats: () => request(child, { type: "stats" }, "stats"),
     reset: () => child.connected && child.send({ type: "reset" }),
     proc: () => procStats(child.pid),
+    /**
+     * Freezes the server (SIGSTOP) while another one is measured: an idle Node process
+     * still runs GC work on its core after its load ends (V8's memory reducer), and with
+     * every server on one core that landed inside other servers' measurements.
+     */
+    pause: () => signal(child, "SIGSTOP"),
+    resume: () => signal(child, "SIGCONT"),
     /** Asks for a clean exit (so --cpu-prof writes its profile); kills after `graceMs`. */
     stop: (graceMs = 5000) =>
       new Promise((resolve) => {
@@ -148,6 +155,14 @@ export async function startServer(kind, config, { nodeArgs = [], cwd, serve = SE
         else child.kill("SIGKILL");
       }),
   };
+}
+
+function signal(child, name) {
+  try {
+    if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, name);
+  } catch {
+    // Already gone.
+  }
 }
 
 function request(child, message, type, timeoutMs = 10_000) {
