@@ -125,7 +125,11 @@ export async function runThroughput() {
       const order = scenarios.map((_, i) => scenarios[(i + round * Math.ceil(scenarios.length / settings.rounds)) % scenarios.length]);
       console.log(`round ${round + 1}/${settings.rounds}`);
       for (const scenario of order) {
-        const result = await load(runOnly(servers.get(scenario.id)), { ...scenario, seconds: settings.seconds, connections: settings.connections });
+        const result = await load(runOnly(servers.get(scenario.id)), {
+          ...scenario,
+          seconds: settings.seconds,
+          connections: settings.connections,
+        });
         results.get(scenario.id).push(result);
         console.log(
           `  ${scenario.id.padEnd(32)} ${result.rate.toFixed(0).padStart(7)}/s  server ${(result.serverBusy * 100).toFixed(0)}% client ${(result.clientBusy * 100).toFixed(0)}%` +
