@@ -17,10 +17,15 @@ export interface AuthOptions {
    * A shared token, accepted as `Authorization: Bearer <token>`, an `X-Webhook-Token`
    * header or a `?token=` query parameter (put it in the webhook URL you register).
    * Several tokens may be valid at once, for rotation. A function finds them per
-   * request (per tenant), before the body is read.
+   * request (per tenant), before the body is read: look them up in a `Map` (or with
+   * `Object.hasOwn`); anything but non-empty strings is no token (401).
    */
   token?: string | readonly string[] | SecretResolver<string | readonly string[]>;
-  /** HTTP Basic credentials (register `https://user:pass@host/path` as the URL), or a function finding them per request. */
+  /**
+   * HTTP Basic credentials (register `https://user:pass@host/path` as the URL), or a
+   * function finding them per request; it must return a non-empty username (no `:`)
+   * and password, or nothing counts (401).
+   */
   basic?: BasicCredentials | SecretResolver<BasicCredentials>;
   /** Addresses and CIDR ranges allowed to post. Behind a proxy, set Express's `trust proxy`. */
   allowIps?: readonly string[];
