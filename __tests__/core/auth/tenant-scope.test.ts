@@ -14,6 +14,8 @@ describe("tenantScope", () => {
     expect(tenantScope({ tenant: "a,region=eu" }, digests)).toBe("tenant=a%2Cregion%3Deu");
     expect(tenantScope({ tenant: "a:b" }, digests)).toBe("tenant=a%3Ab");
     expect(tenantScope({ tenant: "__proto__" }, digests)).toBe("tenant=__proto__");
+    // An Express 5 wildcard (`/hooks/*path`) gives its segments as an array.
+    expect(tenantScope({ path: ["acme", "misskey"] } as never, digests)).toBe("path=acme%2Fmisskey");
   });
 
   test("params are the scope whatever secrets were returned: rotation does not move a tenant's deliveries", () => {

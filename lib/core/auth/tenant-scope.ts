@@ -10,13 +10,21 @@ function hashed(domain: string, parts: readonly (string | Buffer)[]): string {
   return `#${hash.digest("hex").slice(0, 32)}`;
 }
 
+/** A param's value; Express 5 gives a wildcard's (`/*path`) as an array of segments. */
+function paramValue(value: unknown): string | undefined {
+  if (typeof value === "string") return value;
+  return Array.isArray(value) && value.every((segment) => typeof segment === "string") ? value.join("/") : undefined;
+}
+
 /** `tenant=acme` (several: sorted by name, `,`-joined, names and values URI-encoded); undefined without params. */
-function paramsScope(params: Readonly<Record<string, string>>): string | undefined {
-  const names = Object.keys(params)
-    .filter((name) => typeof params[name] === "string")
-    .sort();
-  if (names.length === 0) return undefined;
-  const text = names.map((name) => `${encodeURIComponent(name)}=${encodeURIComponent(params[name] as string)}`).join(",");
+function paramsScope(params: Readonly<Record<string, unknown>>): string | undefined {
+  const pairs: string[] = [];
+  for (const name of Object.keys(params).sort()) {
+    const value = paramValue(params[name]);
+    if (value !== undefined) pairs.push(`${encodeURIComponent(name)}=${encodeURIComponent(value)}`);
+  }
+  if (pairs.length === 0) return undefined;
+  const text = pairs.join(",");
   return text.length <= MAX_PARAMS_LENGTH ? text : hashed("params", [text]);
 }
 
