@@ -1,6 +1,7 @@
 import express from "express";
 import { Redis } from "ioredis";
 import request from "supertest";
+import { listInbox } from "../../lib/inbox/list-inbox.js";
 import { RedisInbox } from "../../lib/inbox/redis.js";
 import { createMisskeyReceiver, type MisskeyReceiver } from "../../lib/index.js";
 import { RedisStore } from "../../lib/stores/redis.js";
@@ -103,4 +104,75 @@ test("two instances sharing a Redis inbox: a failed delivery is retried by which
   const inbox = new RedisInbox(client(), { prefix });
   expect((await inbox.get(`misskey:${d.payload.eventId}`))?.status).toBe("done");
   expect((await request(b.app).post("/hooks/misskey").set(d.headers).send(d.body)).body).toEqual({ ok: true, duplicate: true });
+});
+
+describe("two tenants on one router, two instances, one Redis", () => {
+  const secrets = new Map([
+    ["acme", "acme-secret"],
+    ["globex", "globex-secret"],
+  ]);
+
+  function tenantInstance(options: Omit<Parameters<typeof createMisskeyReceiver>[0], "secret">) {
+    const receiver = createMisskeyReceiver({ secret: ({ params }) => secrets.get(params["tenant"] ?? ""), ...options });
+    receivers.push(receiver);
+    const seen: string[] = [];
+    receiver.on("note", (e) => void seen.push(`${e.meta.params["tenant"]}:${e.id}`));
+    const app = express();
+    app.use("/hooks/misskey/:tenant", receiver.router);
+    return { receiver, app, seen };
+  }
+  const post = (app: express.Express, tenant: string, eventId: string) => {
+    const d = misskeyDelivery("note", { secret: `${tenant}-secret`, overrides: { eventId } });
+    return request(app).post(`/hooks/misskey/${tenant}`).set(d.headers).send(d.body);
+  };
+
+  test("RedisStore: B posting delivery id X first does not make A's X a duplicate", async () => {
+    const prefix = `tenants${Date.now()}:`;
+    const a = tenantInstance({ dedupe: new RedisStore(client(), { prefix }) });
+    const b = tenantInstance({ dedupe: new RedisStore(client(), { prefix }) });
+    const id = `x-${Date.now()}`;
+    expect((await post(b.app, "globex", id)).body).toEqual({ ok: true });
+    expect((await post(a.app, "acme", id)).body).toEqual({ ok: true });
+    expect([...b.seen, ...a.seen]).toEqual([`globex:${id}`, `acme:${id}`]);
+    // Each tenant's own resend, to the other instance, is a duplicate.
+    expect((await post(b.app, "acme", id)).body).toEqual({ ok: true, duplicate: true });
+    expect((await post(a.app, "globex", id)).body).toEqual({ ok: true, duplicate: true });
+    expect((await client().keys(`${prefix}*`)).sort()).toEqual([
+      `${prefix}ewr:dedupe:misskey:@tenant=acme:${id}`,
+      `${prefix}ewr:dedupe:misskey:@tenant=globex:${id}`,
+    ]);
+  });
+
+  test("RedisInbox: scoped records, and replay of a scoped key from the other instance", async () => {
+    const prefix = `{tenants${Date.now()}}`;
+    const fast = { pollIntervalMs: 10, backoffMs: 10, maxBackoffMs: 20, maxAttempts: 1 };
+    const a = tenantInstance({ inbox: { store: new RedisInbox(client(), { prefix }), ...fast } });
+    const b = tenantInstance({ inbox: { store: new RedisInbox(client(), { prefix }), ...fast } });
+    let acmeDown = true;
+    for (const { receiver } of [a, b]) {
+      receiver.on("note", (e) => {
+        if (e.meta.params["tenant"] === "acme" && acmeDown) throw new Error("acme's listener is down");
+      });
+    }
+    const id = `x-${Date.now()}`;
+    expect((await post(b.app, "globex", id)).body).toEqual({ ok: true });
+    expect((await post(a.app, "acme", id)).body).toEqual({ ok: true });
+    expect([...b.seen, ...a.seen]).toEqual([`globex:${id}`, `acme:${id}`]);
+
+    const inbox = new RedisInbox(client(), { prefix });
+    expect((await listInbox(inbox)).map((r) => [r.key, r.deliveryId, r.status]).sort()).toEqual([
+      [`misskey:@tenant=acme:${id}`, id, "failed"],
+      [`misskey:@tenant=globex:${id}`, id, "done"],
+    ]);
+    acmeDown = false;
+    expect(await b.receiver.replay(`misskey:@tenant=acme:${id}`)).toBe(1);
+    // Whichever instance's worker leases it first dispatches it.
+    const end = Date.now() + 5000;
+    while ((await inbox.get(`misskey:@tenant=acme:${id}`))?.status !== "done" && Date.now() < end) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect((await inbox.get(`misskey:@tenant=acme:${id}`))?.status).toBe("done");
+    expect([...a.seen, ...b.seen].sort()).toEqual([`acme:${id}`, `acme:${id}`, `globex:${id}`]);
+    expect((await post(a.app, "globex", id)).body).toEqual({ ok: true, duplicate: true });
+  });
 });

@@ -14,10 +14,15 @@ export function acknowledge(outcome: Outcome = "ok"): WebhookResponse {
   return { status: 200, headers: { ...JSON_HEADERS }, body: outcome === "duplicate" ? DUPLICATE_BODY : OK_BODY, outcome };
 }
 
-/** The answer to a refusal or failure: its status and `{ "error": code, "message" }`. */
+/** The answer to a refusal or failure: its status and `{ "error": code, "message" }` (its `publicMessage` where it has one). */
 export function refuse(error: WebhookError): WebhookResponse {
   const headers: Record<string, string> = { ...JSON_HEADERS, ...error.headers };
   if (error.status === 405) headers["allow"] = "POST";
   if (error.status === 503) headers["retry-after"] = "30";
-  return { status: error.status, headers, body: JSON.stringify({ error: error.code, message: error.message }), outcome: error.code };
+  return {
+    status: error.status,
+    headers,
+    body: JSON.stringify({ error: error.code, message: error.publicMessage ?? error.message }),
+    outcome: error.code,
+  };
 }

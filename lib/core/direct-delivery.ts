@@ -1,6 +1,7 @@
 import { acknowledge, refuse } from "./answer.js";
 import type { Claim, Deduper } from "./deduper.js";
 import type { Delivery, DeliveryContext } from "./delivery.js";
+import { deliveryKey } from "./delivery-key.js";
 import { dispatchNow, TIMED_OUT, withTimeout } from "./dispatch.js";
 import { observeDispatch } from "./observe-dispatch.js";
 import { WebhookError } from "./errors.js";
@@ -30,7 +31,7 @@ export class DirectDelivery implements Delivery {
   deliver(event: WebhookEventBase, attempt: object | undefined): WebhookResponse | Promise<WebhookResponse> {
     const deduper = event.id === undefined ? undefined : this.#deduper;
     if (deduper === undefined) return this.#dispatch(event, undefined, attempt);
-    const id = event.id as string;
+    const id = deliveryKey(event, event.id as string);
     if (this.#context.hooks === undefined) {
       // A listener handing the same delivery back to the receiver, there and then.
       if (this.#unclaimed.has(id)) return this.#claimed("processing", event, deduper, attempt);
@@ -84,7 +85,7 @@ export class DirectDelivery implements Delivery {
       }
       if (pending === undefined && ack === "after-dispatch") {
         // Every listener is done already: no timeout to race, nothing to track.
-        const completed = deduper?.complete(event.id as string);
+        const completed = deduper?.complete(deliveryKey(event, event.id as string));
         return completed ? completed.then(() => acknowledge()) : acknowledge();
       }
       // Something runs on: from here other requests may come in, so the claim goes in now.
@@ -124,7 +125,7 @@ export class DirectDelivery implements Delivery {
 
   /** Completes or releases the dedupe claim as the dispatch ends, and keeps it for close(). */
   #track(dispatched: Promise<void>, event: WebhookEventBase, deduper: Deduper | undefined): Promise<void> {
-    const id = event.id as string;
+    const id = deliveryKey(event, event.id as string);
     const run = dispatched.then(
       async () => deduper?.complete(id),
       async (error: unknown) => {

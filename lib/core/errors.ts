@@ -69,7 +69,18 @@ export interface WebhookErrorDetails {
   errors?: readonly unknown[];
   /** Extra response headers (e.g. `WWW-Authenticate`). */
   headers?: Readonly<Record<string, string>>;
+  /** Finer than `code`, for `onError` and the log only (the sender never sees it). */
+  reason?: WebhookErrorReason;
+  /** What the sender is told instead of `message`, where `message` says more than it should. */
+  publicMessage?: string;
 }
+
+/**
+ * Why, where the code does not say and the sender must not learn it:
+ * `no_secret`: a secret resolver found no secret for the request (an unknown tenant),
+ * answered exactly like a wrong secret.
+ */
+export type WebhookErrorReason = "no_secret";
 
 const BRAND = Symbol.for("express-webhook-receivers.WebhookError");
 
@@ -87,6 +98,8 @@ export class WebhookError extends Error {
   readonly issues: readonly ValidationIssue[] | undefined;
   readonly errors: readonly unknown[] | undefined;
   readonly headers: Readonly<Record<string, string>> | undefined;
+  readonly reason: WebhookErrorReason | undefined;
+  readonly publicMessage: string | undefined;
 
   constructor(code: WebhookErrorCode, message: string, details: WebhookErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -98,6 +111,8 @@ export class WebhookError extends Error {
     this.issues = details.issues;
     this.errors = details.errors;
     this.headers = details.headers;
+    this.reason = details.reason;
+    this.publicMessage = details.publicMessage;
     Object.defineProperty(this, BRAND, { value: true });
   }
 
@@ -112,6 +127,8 @@ export class WebhookError extends Error {
       issues: this.issues,
       errors: this.errors,
       headers: this.headers,
+      reason: this.reason,
+      publicMessage: this.publicMessage,
       ...details,
     });
   }

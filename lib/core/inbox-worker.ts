@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { InboxRecord, InboxStore } from "../inbox/types.js";
 import type { DeliveryContext } from "./delivery.js";
+import { deliveryKey } from "./delivery-key.js";
 import { observeDispatch } from "./observe-dispatch.js";
 import { WebhookError } from "./errors.js";
 import { settleWithin } from "./settle-within.js";
@@ -25,9 +26,9 @@ export function backoffDelay(attempts: number, settings: Pick<InboxSettings, "ba
   return Math.round(base * (1 + Math.random() * 0.2));
 }
 
-/** The inbox key of an event: its delivery id where there is one, else a fresh one. */
+/** The inbox key of an event: its delivery id where there is one, else a fresh one, in its tenant's scope if any. */
 export function inboxKey(event: WebhookEventBase): string {
-  return `${event.provider}:${event.id ?? `~${randomUUID()}`}`;
+  return `${event.provider}:${deliveryKey(event, event.id ?? `~${randomUUID()}`)}`;
 }
 
 function toEvent(record: InboxRecord): WebhookEventBase {

@@ -78,7 +78,10 @@ export interface HeaderSecretOptions extends ReceiverOptions {
   /**
    * The secret set at the provider; several are accepted at once, for rotation. A
    * function finds it per request, e.g. per tenant from a route parameter:
-   * `secret: ({ params }) => secrets[params.tenant]` (undefined → 401).
+   * `secret: ({ params }) => secrets.get(params.tenant ?? "")` over a `Map` (or
+   * `Object.hasOwn` on a plain object). What it returns besides non-empty strings
+   * (undefined, `""`, an object) is no secret: 401, as a wrong secret. Its deliveries
+   * are deduplicated and stored per tenant.
    */
   secret?: string | readonly string[] | SecretResolver<string | readonly string[]>;
   /** Accept deliveries with no secret at all (only where the provider has none set). */

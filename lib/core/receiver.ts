@@ -191,8 +191,9 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
       throw new WebhookError("method_not_allowed", `${request.method.slice(0, 16)} is not allowed; webhooks are POSTed.`);
     }
     const { authenticator, limit } = this.#options;
-    const pending = authenticator.beforeBody(request);
-    if (pending) await pending;
+    // A tenant's scope, where a resolver found the credentials: its dedupe and inbox keys go in it.
+    let scope = authenticator.beforeBody(request);
+    if (scope instanceof Promise) scope = await scope;
 
     const contentType = parseContentType(getHeader(request.headers, "content-type"));
     const format = formatOf(contentType.type, this.#parsing);
@@ -213,7 +214,7 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
     // JSON and forms parse synchronously: only multipart needs the await.
     if (parsed instanceof Promise) parsed = await parsed;
     const payload = this.#protocol.normalize ? this.#protocol.normalize(parsed, format) : parsed;
-    const event = toEvent(this.#protocol, request, payload);
+    const event = toEvent(this.#protocol, request, payload, scope);
     if (isWebhookError(event)) {
       this.#rejected(event, trace);
       // Re-sending cannot fix a payload; a non-resending sender gets its 200 regardless.

@@ -1,3 +1,4 @@
+import { setDeliveryScope } from "./delivery-key.js";
 import { WebhookError } from "./errors.js";
 import type { EventSchemas, ProviderProtocol } from "./protocol.js";
 import type { WebhookEventBase, WebhookRequest } from "./types.js";
@@ -7,9 +8,21 @@ const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 /**
  * Names the payload's event and validates it against that event's schema: a known
  * event, an unknown one (no schema: `payload` stays unknown), or `invalid_payload`
- * carrying the would-be event, the raw payload and the zod issues.
+ * carrying the would-be event, the raw payload and the zod issues. `scope`: the tenant
+ * scope of its dedupe and inbox keys (where a resolver found the credentials).
  */
 export function toEvent<P extends string, S extends EventSchemas, M>(
+  protocol: ProviderProtocol<P, S, M>,
+  request: WebhookRequest,
+  payload: unknown,
+  scope?: string,
+): WebhookEventBase | WebhookError {
+  const event = identified(protocol, request, payload);
+  if (scope !== undefined && !(event instanceof WebhookError)) setDeliveryScope(event, scope);
+  return event;
+}
+
+function identified<P extends string, S extends EventSchemas, M>(
   protocol: ProviderProtocol<P, S, M>,
   request: WebhookRequest,
   payload: unknown,

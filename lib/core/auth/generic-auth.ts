@@ -1,9 +1,12 @@
+import { createHash } from "node:crypto";
 import { WebhookError } from "../errors.js";
 import { getHeader } from "../headers.js";
+import type { WebhookRequest } from "../types.js";
 import type { Authenticator, VerifiableRequest } from "./authenticator.js";
 import { ipAllowList } from "./ip-allow-list.js";
-import { DEFAULT_RESOLVER_TIMEOUT_MS, resolveSecret, type SecretResolver } from "./resolve-secret.js";
+import { DEFAULT_RESOLVER_TIMEOUT_MS, noSecretFound, resolveSecret, usableSecrets, type SecretResolver } from "./resolve-secret.js";
 import { digestSecrets, matchesSecret, type SecretDigest } from "./safe-compare.js";
+import { tenantScope } from "./tenant-scope.js";
 
 /**
  * How to authenticate a provider that documents no signature. Credentials (`token`,
@@ -14,10 +17,15 @@ export interface AuthOptions {
    * A shared token, accepted as `Authorization: Bearer <token>`, an `X-Webhook-Token`
    * header or a `?token=` query parameter (put it in the webhook URL you register).
    * Several tokens may be valid at once, for rotation. A function finds them per
-   * request (per tenant), before the body is read.
+   * request (per tenant), before the body is read: look them up in a `Map` (or with
+   * `Object.hasOwn`); anything but non-empty strings is no token (401).
    */
   token?: string | readonly string[] | SecretResolver<string | readonly string[]>;
-  /** HTTP Basic credentials (register `https://user:pass@host/path` as the URL), or a function finding them per request. */
+  /**
+   * HTTP Basic credentials (register `https://user:pass@host/path` as the URL), or a
+   * function finding them per request; it must return a non-empty username (no `:`)
+   * and password, or nothing counts (401).
+   */
   basic?: BasicCredentials | SecretResolver<BasicCredentials>;
   /** Addresses and CIDR ranges allowed to post. Behind a proxy, set Express's `trust proxy`. */
   allowIps?: readonly string[];
@@ -40,6 +48,31 @@ function digestCredentials(token: string | readonly string[] | undefined, basic:
     tokens: token === undefined || token.length === 0 ? undefined : digestSecrets(token),
     basic: basic && { username: digestSecrets(basic.username), password: digestSecrets(basic.password) },
   };
+}
+
+/**
+ * Basic credentials a resolver's answer holds: a non-empty username without ':' and a
+ * non-empty password, both strings (as the options demand of fixed ones); else none.
+ */
+function usableBasic(value: unknown): BasicCredentials | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const { username, password } = value as Partial<Record<keyof BasicCredentials, unknown>>;
+  if (typeof username !== "string" || typeof password !== "string") return undefined;
+  return username !== "" && !username.includes(":") && password !== "" ? { username, password } : undefined;
+}
+
+/** One digest per credential, for the tenant scope: each token, and the Basic pair as one. */
+function credentialDigests(digests: Digests): SecretDigest[] {
+  const all = [...(digests.tokens ?? [])];
+  const { basic } = digests;
+  if (basic)
+    all.push(
+      createHash("sha256")
+        .update(basic.username[0] as Buffer)
+        .update(basic.password[0] as Buffer)
+        .digest(),
+    );
+  return all;
 }
 
 const BASIC_CHALLENGE = { "www-authenticate": 'Basic realm="webhooks", charset="UTF-8"' };
@@ -85,27 +118,32 @@ export function genericAuth(options: AuthOptions, resolverTimeoutMs = DEFAULT_RE
       (digests.basic !== undefined &&
         given.basic !== undefined &&
         basicMatches(given.basic, digests.basic.username, digests.basic.password));
-    if (!ok) throw new WebhookError("signature_mismatch", "The credentials do not match.", { headers: challenge });
+    if (ok) return;
+    const mismatch = new WebhookError("signature_mismatch", "The credentials do not match.", { headers: challenge });
+    throw digests.tokens === undefined && digests.basic === undefined ? noSecretFound(mismatch) : mismatch;
   };
+  // Fixed values pass through as they are (the options schema refused empty ones).
+  const resolve = <T>(source: T | SecretResolver<unknown> | undefined, usable: (value: unknown) => T, request: WebhookRequest) =>
+    typeof source === "function" ? resolveSecret(source as SecretResolver<unknown>, request, resolverTimeoutMs, usable) : source;
 
   return {
     beforeBody(request) {
       if (ipAllowed && !ipAllowed(request.remoteAddress)) {
         throw new WebhookError("ip_not_allowed", "Requests from this address are not allowed.");
       }
-      if (token === undefined && basic === undefined) return;
+      if (token === undefined && basic === undefined) return undefined;
       const given = credentialsFrom(request);
       if (given.token === undefined && given.basic === undefined) {
         throw new WebhookError("signature_missing", "No credentials were sent.", { headers: challenge });
       }
       if (fixed) {
         check(given, fixed);
-        return;
+        return undefined;
       }
-      const resolve = <T>(source: T | SecretResolver<T> | undefined): Promise<T | undefined> | T | undefined =>
-        typeof source === "function" ? resolveSecret(source as SecretResolver<T>, request, resolverTimeoutMs) : source;
-      return Promise.all([resolve(token), resolve(basic)]).then(([tokens, credentials]) => {
-        check(given, digestCredentials(tokens, credentials));
+      return Promise.all([resolve(token, usableSecrets, request), resolve(basic, usableBasic, request)]).then(([tokens, credentials]) => {
+        const digests = digestCredentials(tokens, credentials);
+        check(given, digests);
+        return tenantScope(request.params, credentialDigests(digests));
       });
     },
     afterBody: verify

@@ -28,10 +28,40 @@ export function secretContext(request: WebhookRequest): SecretContext {
 }
 
 /**
- * Runs a resolver, bounded by `timeoutMs`. A resolver that throws or is too slow is our
- * failure, not the sender's: 503 `auth_unavailable`, so a resending provider tries again.
+ * The secrets a resolver's answer holds: its non-empty strings, alone or in an array.
+ * Anything else (`undefined`, `""`, what `secrets[tenant]` finds on Object.prototype for
+ * a tenant named `constructor`) holds none, so an empty credential can never match.
  */
-export async function resolveSecret<T>(resolver: SecretResolver<T>, request: WebhookRequest, timeoutMs: number): Promise<T | undefined> {
+export function usableSecrets(value: unknown): string[] {
+  if (typeof value === "string") return value === "" ? [] : [value];
+  if (!Array.isArray(value)) return [];
+  return value.filter((secret): secret is string => typeof secret === "string" && secret !== "");
+}
+
+/**
+ * An unknown tenant: reported to `onError` and the log as such (`reason: "no_secret"`),
+ * and answered exactly like `mismatch`, the wrong-secret refusal, so that the answer
+ * does not tell which tenants exist.
+ */
+export function noSecretFound(mismatch: WebhookError): WebhookError {
+  return new WebhookError(mismatch.code, "No secret was found for this request (the resolver returned none).", {
+    headers: mismatch.headers,
+    reason: "no_secret",
+    publicMessage: mismatch.message,
+  });
+}
+
+/**
+ * Runs a resolver, bounded by `timeoutMs`, and keeps what is `usable` of its answer. A
+ * resolver that throws or is too slow is our failure, not the sender's: 503
+ * `auth_unavailable`, so a resending provider tries again.
+ */
+export async function resolveSecret<T>(
+  resolver: SecretResolver<unknown>,
+  request: WebhookRequest,
+  timeoutMs: number,
+  usable: (value: unknown) => T,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -39,7 +69,7 @@ export async function resolveSecret<T>(resolver: SecretResolver<T>, request: Web
     }, timeoutMs);
   });
   try {
-    return await Promise.race([Promise.resolve().then(() => resolver(secretContext(request))), timeout]);
+    return usable(await Promise.race([Promise.resolve().then(() => resolver(secretContext(request))), timeout]));
   } catch (cause) {
     throw new WebhookError("auth_unavailable", "The secret could not be looked up.", { cause });
   } finally {
