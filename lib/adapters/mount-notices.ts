@@ -34,7 +34,10 @@ export class MountNotices {
     const fix = raw
       ? `Mount the receiver before any body parser to avoid this: app.use("${path}", receiver.router) first.`
       : `Mount the receiver before any body parser: app.use("${path}", receiver.router) first; or, if a global parser must stay, keep the raw bytes with express.json({ verify: keepRawBody }).`;
-    this.#warn({ provider: this.#provider, path }, `${this.#provider}: a body parser read the request body before the receiver; ${cost} ${fix}`);
+    this.#warn(
+      { provider: this.#provider, path },
+      `${this.#provider}: a body parser read the request body before the receiver; ${cost} ${fix}`,
+    );
   }
 
   /** Watches a POST the router passes on: if nobody answers it but with a 404, says how to mount. */

@@ -18,13 +18,19 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: (er
 /** Builds the handler for a receiver: the same answers, limits and codes as its router. */
 export function createNodeHandler(receiver: Pick<WebhookReceiver<string, EventSchemas, unknown>, "receive">): NodeHandler {
   const notices = noticesOf(receiver);
-  return (req: IncomingRequest, res, next = (error) => failed(req, res, error)) => {
+  return (req: IncomingRequest, res, next) => {
     const request = toWebhookRequest(req);
     // A stream already read is the exception: the common path pays one property read.
     if (request.stream === undefined && !notices.bodyNoted) notices.noteBodyReadBefore(req, request.body);
-    receiver.receive(request).then((response) => {
-      sendWebhookResponse(req, res, response);
-    }, next);
+    receiver.receive(request).then(
+      (response) => {
+        sendWebhookResponse(req, res, response);
+      },
+      next ??
+        ((error: unknown) => {
+          failed(req, res, error);
+        }),
+    );
   };
 }
 
