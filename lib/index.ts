@@ -19,6 +19,8 @@ export type {
   HeaderMap,
 } from "./core/types.js";
 export { createExpressRouter, type ExpressWebhookReceiver } from "./adapters/express.js";
+export type { NodeHandler } from "./adapters/node-handler.js";
+export { keepRawBody } from "./adapters/keep-raw-body.js";
 export { MemoryStore, type MemoryStoreOptions } from "./stores/memory.js";
 export type { DedupeStore } from "./stores/types.js";
 export { createOkskyReceiver } from "./providers/oksky/index.js";

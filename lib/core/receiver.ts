@@ -34,6 +34,9 @@ interface Trace {
   event: WebhookEventBase | undefined;
 }
 
+/** The logger a receiver resolved (undefined for anything else), for the adapters explaining how it is mounted. */
+export let loggerOf: (receiver: object) => ResolvedOptions["logger"];
+
 /**
  * The framework-free receiver: listeners in, `receive(request)` → response out. Every
  * provider is this class with its {@link ProviderProtocol} plugged in.
@@ -46,6 +49,10 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
   readonly #inbox: InboxWorker | undefined;
   readonly #parsing: BodyParsing;
   #closed = false;
+
+  static {
+    loggerOf = (receiver) => (#options in receiver ? receiver.#options.logger : undefined);
+  }
 
   constructor(protocol: ProviderProtocol<P, S, M>, options: ResolvedOptions) {
     this.#protocol = protocol;

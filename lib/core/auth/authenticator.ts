@@ -6,7 +6,7 @@ export interface VerifiableRequest {
   readonly headers: HeaderMap;
   readonly query: Readonly<Record<string, unknown>>;
   readonly remoteAddress: string | undefined;
-  /** The raw bytes, when this receiver read them (not when another middleware did). */
+  /** The raw bytes; undefined only when another middleware parsed the body first without `keepRawBody`. */
   readonly rawBody: Buffer | undefined;
 }
 
