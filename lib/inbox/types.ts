@@ -3,7 +3,10 @@ export type InboxStatus = "pending" | "done" | "failed";
 
 /** One verified delivery, kept until its listeners have succeeded (and a while after). */
 export interface InboxRecord {
-  /** Unique key: `<provider>:<delivery id>`, or `<provider>:~<uuid>` where the provider sends no id. */
+  /**
+   * Unique key: `<provider>:<delivery id>`, or `<provider>:~<uuid>` where the provider sends
+   * no id; `<provider>:@<tenant scope>:…` where a secret resolver found the credentials.
+   */
   readonly key: string;
   readonly provider: string;
   /** Event name. */

@@ -10,7 +10,10 @@ export interface SecretContext {
   readonly remoteAddress: string | undefined;
 }
 
-/** A value, or a function that finds it per request (per-tenant secrets); `undefined` = no such tenant (401). */
+/**
+ * A function that finds a secret per request (per-tenant secrets). `undefined`, `""` or
+ * anything but the documented shape = no such tenant (401, as a wrong secret).
+ */
 export type SecretResolver<T> = (context: SecretContext) => T | undefined | Promise<T | undefined>;
 
 /** How long a secret resolver may take before the request gets 503. */
