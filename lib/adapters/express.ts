@@ -33,17 +33,19 @@ export function createExpressRouter(receiver: Pick<WebhookReceiver<string, Event
   // request for a router that holds one route. While nobody has added to it, the mount
   // path itself is that route: answer it directly. Anything added goes the usual way.
   handled.handle = (req, res, next) => {
-    const untouched = router.stack.length === ownLayers;
-    if (untouched && isMountRoot(req.url)) {
+    if (router.stack.length === ownLayers && isMountRoot(req.url)) {
       answer(req, res, next);
     } else if (typeof next !== "function") {
       // Called as a Node listener, `http.createServer(receiver.router)`: nobody else would answer.
       answer(req, res);
     } else if (reachedThroughRoute(req, router)) {
-      // `app.post(path, receiver.router)`: the route has matched the whole path already.
-      if (untouched) answer(req, res, next);
-      else handleAtRoot(routerHandle, req, res, next);
+      // `app.post(path, receiver.router)`: the route has matched the whole path, which is
+      // our "/". Our route, the router's first, answers every method there: anything
+      // added after it never sees "/", so answering directly is what the router would do.
+      answer(req, res, next);
     } else {
+      // Until one is noticed, a POST passed on is watched for a 404 (one listener): the
+      // receiver's own deliveries never come this way.
       if (!notices.misrouteNoted && req.method === "POST") notices.watchMisroute(req, res);
       routerHandle(req, res, next);
     }
@@ -71,17 +73,6 @@ function reachedThroughRoute(req: Request, router: Router): boolean {
   if (stack === undefined) return false;
   for (const layer of stack) if (layer.handle === router) return true;
   return false;
-}
-
-/** Runs a router that has more than our route as if it were mounted where the route matched. */
-function handleAtRoot(routerHandle: RouterHandle, req: Request, res: Response, next: NextFunction): void {
-  const { url } = req;
-  const query = url.indexOf("?");
-  req.url = query === -1 ? "/" : `/${url.slice(query)}`;
-  routerHandle(req, res, (error?: unknown) => {
-    req.url = url;
-    next(error);
-  });
 }
 
 /** Adds a lazily built `router` and `handler` to a receiver. */

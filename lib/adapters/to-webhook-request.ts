@@ -11,12 +11,12 @@ export function toWebhookRequest(req: IncomingRequest): WebhookRequest {
 }
 
 /** Whether another middleware has read the request's body before us. */
-export function bodyReadBefore(req: IncomingRequest): boolean {
+function bodyReadBefore(req: IncomingRequest): boolean {
   return req._body === true || req.readableEnded;
 }
 
 /** The raw bytes a body parser's `verify` kept, if any. */
-export function keptRawBody(req: IncomingRequest): Buffer | Uint8Array | string | undefined {
+function keptRawBody(req: IncomingRequest): Buffer | Uint8Array | string | undefined {
   const { rawBody } = req;
   return rawBody instanceof Uint8Array || typeof rawBody === "string" ? rawBody : undefined;
 }
