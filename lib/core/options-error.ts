@@ -21,7 +21,7 @@ const EXPECTED: Readonly<Record<string, string>> = {
   maxFields: "a positive whole number",
   bodyTimeoutMs: "a positive whole number of milliseconds",
   inbox: "an inbox store, or { store, maxAttempts, leaseMs, pollIntervalMs, backoffMs, maxBackoffMs }",
-  "inbox.store": "an inbox store (e.g. sqliteInbox(...) or redisInbox(...))",
+  "inbox.store": "an inbox store (a SqliteInbox, RedisInbox or MemoryInbox)",
   "inbox.maxAttempts": "a positive whole number",
   "inbox.leaseMs": "a positive whole number of milliseconds",
   "inbox.pollIntervalMs": "a positive whole number of milliseconds",
@@ -41,8 +41,8 @@ const EXPECTED: Readonly<Record<string, string>> = {
   "auth.verify": "a function",
 };
 
-// Credentials: what was given is described by its type only, never its value.
-const SECRET = /^(secret|auth\.token|auth\.basic)(\.|\[|$)/;
+// Credentials (and `auth: "<token>"`): what was given is described by its type only, never its value.
+const SECRET = /^auth$|^(secret|auth\.token|auth\.basic)(\.|\[|$)/;
 
 /**
  * The construction error for options that failed their schema: one sentence per
@@ -55,7 +55,9 @@ export function optionsError(factory: string, issues: readonly z.core.$ZodIssue[
   const relevant = unknownInAuth ? issues.filter((issue) => !(issue.code === "custom" && dotted(pathOf(issue)) === "auth")) : issues;
   const sentences = [...new Set(relevant.flatMap((issue) => describeIssue(issue, [], options, known)))];
   const text =
-    sentences.length === 1 ? `${factory}: ${sentences[0]}` : `${factory}: ${sentences.length} problems with the options:\n- ${sentences.join("\n- ")}`;
+    sentences.length === 1
+      ? `${factory}: ${sentences[0]}`
+      : `${factory}: ${sentences.length} problems with the options:\n- ${sentences.join("\n- ")}`;
   return new TypeError(text);
 }
 
@@ -116,7 +118,8 @@ function envHint(value: unknown): string {
 function describe(value: unknown, secret: boolean): string {
   if (value === undefined) return "undefined";
   if (value === null) return "null";
-  if (typeof value === "string") return value === "" ? "an empty string" : secret ? "a string" : `the string ${clip(JSON.stringify(value))}`;
+  if (typeof value === "string")
+    return value === "" ? "an empty string" : secret ? "a string" : `the string ${clip(JSON.stringify(value))}`;
   if (typeof value === "number" || typeof value === "bigint") return secret ? `a ${typeof value}` : `the number ${String(value)}`;
   if (typeof value === "boolean") return secret ? "a boolean" : String(value);
   if (typeof value === "function") return "a function";

@@ -7,7 +7,14 @@ export const LOG_PREFIX = "[express-webhook-receivers]";
 // each line may be the only trace of an event, so none is ever held back. Every other
 // code (refusals anyone on the internet can provoke, and 503s a resend repairs) is
 // rate-limited, so a flood of forged requests cannot fill the disk.
-const ALWAYS = new Set(["handler_failed", "dispatch_timeout", "invalid_payload", "invalid_envelope", "store_unavailable", "internal_error"]);
+const ALWAYS = new Set([
+  "handler_failed",
+  "dispatch_timeout",
+  "invalid_payload",
+  "invalid_envelope",
+  "store_unavailable",
+  "internal_error",
+]);
 
 const MAX_VALUE = 200;
 const MAX_PAYLOAD = 4096;
@@ -108,7 +115,8 @@ export function formatLine(level: "warn" | "error", fields: Record<string, unkno
 
 function formatValue(value: unknown): string {
   if (value === undefined || value === null) return "-";
-  const text = typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : safeJson(value);
+  const text =
+    typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : safeJson(value);
   // Bare where that cannot be misread; quoted and escaped otherwise (no forged lines from a sender's event name).
   return /^[\w.:/@+-]{1,200}$/.test(text) ? text : JSON.stringify(clip(text, MAX_VALUE));
 }
