@@ -74,8 +74,8 @@ function describeIssue(issue: z.core.$ZodIssue, base: readonly (string | number)
   const path = pathOf(issue, base);
   if (issue.code === "invalid_union") {
     // The one alternative whose shape was right (e.g. an array) says what is wrong inside it.
-    const inside = issue.errors.filter((branch) => branch.every((nested) => nested.path.length > 0));
-    if (inside.length === 1) return inside[0]!.flatMap((nested) => describeIssue(nested, path, options, known));
+    const [inside, ...others] = issue.errors.filter((branch) => branch.every((nested) => nested.path.length > 0));
+    if (inside !== undefined && others.length === 0) return inside.flatMap((nested) => describeIssue(nested, path, options, known));
   }
   if (issue.code === "unrecognized_keys") {
     const parent = dotted(path);

@@ -137,7 +137,11 @@ function resolveLogger(logger: Logger | false | undefined): Logger | undefined {
   if (logger === undefined) return stderrLogger();
   if (logger === globalThis.console || logger instanceof Console) {
     const target = logger as Console;
-    return stderrLogger({ sink: (level, line) => target[level](line) });
+    return stderrLogger({
+      sink: (level, line) => {
+        target[level](line);
+      },
+    });
   }
   return logger;
 }
@@ -197,7 +201,7 @@ export function resolveHeaderSecretOptions(
 ): ResolvedOptions {
   const parsed = validate(headerSecretSchema, options, factory);
   // `secret: process.env.X` with X unset: say so, rather than "set secret".
-  if (parsed.secret === undefined && parsed.allowUnauthenticated !== true && Object.hasOwn(options ?? {}, "secret")) {
+  if (parsed.secret === undefined && parsed.allowUnauthenticated !== true && Object.hasOwn(Object(options) as object, "secret")) {
     throw new TypeError(`${factory}: ${missingSecret("secret", undefined)}`);
   }
   requireAuthChoice(parsed.secret !== undefined, parsed.allowUnauthenticated, factory, "secret");

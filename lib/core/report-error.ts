@@ -58,7 +58,9 @@ export function reportError(
     };
     try {
       // Promise.resolve also adopts non-native thenables, so no rejection goes unhandled.
-      Promise.resolve(listener(error)).catch((failure: unknown) => failed(failure, "rejected"));
+      Promise.resolve(listener(error)).catch((failure: unknown) => {
+        failed(failure, "rejected");
+      });
     } catch (failure) {
       failed(failure, "threw");
     }

@@ -82,14 +82,23 @@ export function stderrLogger({ sink = toStderr, intervalMs = 60_000 }: StderrLog
       if (record["provider"] !== undefined) summary["provider"] = record["provider"];
       if (code !== undefined) summary["code"] = code;
       const what = code === undefined ? `lines like ${JSON.stringify(message ?? "")}` : `${code} lines`;
-      window.timer = setTimeout(() => flush(window, summary, what), Math.max(0, window.until - now));
+      window.timer = setTimeout(
+        () => {
+          flush(window, summary, what);
+        },
+        Math.max(0, window.until - now),
+      );
       // Held-back counts must not keep a process alive.
       window.timer.unref();
     }
   };
   return {
-    warn: (fields, message) => log("warn", fields, message),
-    error: (fields, message) => log("error", fields, message),
+    warn: (fields, message) => {
+      log("warn", fields, message);
+    },
+    error: (fields, message) => {
+      log("error", fields, message);
+    },
   };
 }
 
@@ -135,7 +144,9 @@ function formatError(value: unknown): string[] {
 
 function safeJson(value: unknown): string {
   try {
-    return JSON.stringify(value) ?? String(value);
+    // undefined for undefined and functions, whatever the type says.
+    const json = JSON.stringify(value) as unknown;
+    return typeof json === "string" ? json : String(value);
   } catch {
     return String(value);
   }
