@@ -113,11 +113,11 @@ function write(sink: LineSink, level: "warn" | "error", line: string): void {
 /** One line: prefix, level, the fields as key=value, then the message. Never a newline inside. */
 export function formatLine(level: "warn" | "error", fields: Record<string, unknown>, message: string | undefined): string {
   const parts = [LOG_PREFIX, level];
-  for (const [key, value] of Object.entries(fields)) {
-    if (key === "err") parts.push(...formatError(value));
-    else if (key === "payload") parts.push(`payload=${clip(safeJson(value), MAX_PAYLOAD)}`);
-    else parts.push(`${key === "deliveryId" ? "delivery" : key}=${formatValue(value)}`);
-  }
+  const { err, payload, ...rest } = fields;
+  for (const [key, value] of Object.entries(rest)) parts.push(`${key === "deliveryId" ? "delivery" : key}=${formatValue(value)}`);
+  // The long ones last, so the short fields line up from one line to the next.
+  if ("err" in fields) parts.push(...formatError(err));
+  if ("payload" in fields) parts.push(`payload=${clip(safeJson(payload), MAX_PAYLOAD)}`);
   const line = parts.join(" ");
   return oneLine(message === undefined ? line : `${line} — ${message}`);
 }
