@@ -2,6 +2,8 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import { createMisskeyReceiver, createOkskyReceiver, createOneInboxReceiver } from "../../lib/index.js";
 import { misskeyDelivery, okskyDelivery, oneInboxDelivery } from "../../lib/testing/index.js";
+import { MemoryInbox } from "../../lib/inbox/memory.js";
+import { deferred } from "../fixtures/test-receiver.js";
 
 // A real pino logger, its lines parsed back: what operators will read.
 function pinoLines() {
@@ -224,6 +226,37 @@ describe("with no logger option", () => {
       ),
       expect.stringMatching(
         /^\[express-webhook-receivers\] error provider=misskey err="Error: alerting broke" at=.* — An onError listener threw\.$/,
+      ),
+    ]);
+  });
+
+  test("OK SKY listeners past dispatchTimeoutMs: a line per delivery, saying it was acknowledged and the listeners run on", async () => {
+    const stderr = captureStderr();
+    const oksky = createOkskyReceiver({ secret, dispatchTimeoutMs: 1 });
+    const held = deferred();
+    oksky.on("Message.create", () => held.promise);
+    for (let i = 0; i < 3; i++) expect((await oksky.receive(okskyDelivery("Message.create", { secret }))).status).toBe(200);
+    held.resolve();
+    expect(stderr.lines).toHaveLength(3);
+    for (const line of stderr.lines) {
+      expect(line).toMatch(
+        /^\[express-webhook-receivers\] error provider=oksky code=dispatch_timeout status=503 event=Message\.create .*Acknowledged with 200 anyway \(oksky never resends\); the listeners keep running/,
+      );
+    }
+  });
+
+  test("with an inbox, a listener failure's line says the delivery stays there for a retry", async () => {
+    const stderr = captureStderr();
+    const inbox = new MemoryInbox();
+    const oksky = createOkskyReceiver({ secret, inbox: { store: inbox, pollIntervalMs: 60_000 } });
+    oksky.on("Message.create", () => {
+      throw new Error("broken");
+    });
+    expect((await oksky.receive(okskyDelivery("Message.create", { secret }))).status).toBe(200);
+    await oksky.close();
+    expect(stderr.lines).toEqual([
+      expect.stringMatching(
+        /code=handler_failed .* — A listener failed for "Message\.create"\. The delivery stays in the inbox: retried with backoff, then left failed for replay\.$/,
       ),
     ]);
   });
