@@ -165,8 +165,8 @@ describe("with no logger option", () => {
 
     jest.advanceTimersByTime(60_000);
     expect(stderr.lines.slice(2).sort()).toEqual([
-      "[express-webhook-receivers] warn provider=misskey code=signature_mismatch — 999 more signature_mismatch lines in the last 60 s, not printed (at most one line of each kind per 60 s)",
-      "[express-webhook-receivers] warn provider=misskey code=signature_missing — 999 more signature_missing lines in the last 60 s, not printed (at most one line of each kind per 60 s)",
+      "[express-webhook-receivers] warn provider=misskey code=signature_mismatch — 999 more signature_mismatch lines not printed (at most one line of each kind per 60 s)",
+      "[express-webhook-receivers] warn provider=misskey code=signature_missing — 999 more signature_missing lines not printed (at most one line of each kind per 60 s)",
     ]);
 
     // The flood goes on for an hour: about one line per code per minute, never one per request.

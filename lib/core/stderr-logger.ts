@@ -39,6 +39,20 @@ const toStderr: LineSink = (_level, line) => {
   process.stderr.write(`${line}\n`);
 };
 
+// Counts still held back when the process exits are written then (stderr writes are
+// synchronous to files, terminals and pipes): one listener for every logger.
+const atExit = new Set<() => void>();
+let exitHooked = false;
+
+function flushAtExit(flush: () => void): void {
+  atExit.add(flush);
+  if (exitHooked) return;
+  exitHooked = true;
+  process.once("exit", () => {
+    for (const pending of atExit) pending();
+  });
+}
+
 /**
  * The logger used when none is given: one line per refusal or failure on stderr, refusals
  * at most one per code per minute (with a count of the ones held back), failures of
@@ -50,10 +64,11 @@ export function stderrLogger({ sink = toStderr, intervalMs = 60_000 }: StderrLog
   const windows = new Map<string, Window>();
 
   const flush = (window: Window, fields: Record<string, unknown>, what: string): void => {
+    clearTimeout(window.timer);
     window.timer = undefined;
     if (window.suppressed === 0) return;
     const seconds = Math.round(intervalMs / 1000);
-    const summary = `${window.suppressed} more ${what} in the last ${seconds} s, not printed (at most one line of each kind per ${seconds} s)`;
+    const summary = `${window.suppressed} more ${what} not printed (at most one line of each kind per ${seconds} s)`;
     window.suppressed = 0;
     window.until = Date.now() + intervalMs;
     write(sink, "warn", formatLine("warn", fields, summary));
@@ -82,14 +97,14 @@ export function stderrLogger({ sink = toStderr, intervalMs = 60_000 }: StderrLog
       if (record["provider"] !== undefined) summary["provider"] = record["provider"];
       if (code !== undefined) summary["code"] = code;
       const what = code === undefined ? `lines like ${JSON.stringify(message ?? "")}` : `${code} lines`;
-      window.timer = setTimeout(
-        () => {
-          flush(window, summary, what);
-        },
-        Math.max(0, window.until - now),
-      );
+      const due = (): void => {
+        atExit.delete(due);
+        flush(window, summary, what);
+      };
+      window.timer = setTimeout(due, Math.max(0, window.until - now));
       // Held-back counts must not keep a process alive.
       window.timer.unref();
+      flushAtExit(due);
     }
   };
   return {
