@@ -261,6 +261,19 @@ describe("with no logger option", () => {
     ]);
   });
 
+  test("logPayloads: true puts the payload in the line, clipped to 4 KB", async () => {
+    const stderr = captureStderr();
+    const misskey = createMisskeyReceiver({ secret, logPayloads: true });
+    misskey.on("note", () => {
+      throw new Error("broken");
+    });
+    await misskey.receive(misskeyDelivery("note", { secret, overrides: { body: { note: { text: `opted in ${"x".repeat(10_000)}` } } } }));
+    expect(stderr.lines).toHaveLength(1);
+    expect(stderr.lines[0]).toMatch(/ payload=\{.*"opted in x+…\(\d+ more\) — A listener failed/);
+    expect(stderr.lines[0]!.length).toBeLessThan(5000);
+    expect(stderr.text()).not.toContain(secret);
+  });
+
   test("a sender cannot forge a log line through an event name", async () => {
     const stderr = captureStderr();
     const misskey = createMisskeyReceiver({ secret });
