@@ -274,6 +274,27 @@ describe("with no logger option", () => {
     expect(stderr.text()).not.toContain(secret);
   });
 
+  test("a hook that throws on every request is one line a minute, not one per request", async () => {
+    jest.useFakeTimers({ doNotFake: ["setImmediate", "nextTick", "queueMicrotask"] });
+    const stderr = captureStderr();
+    const misskey = createMisskeyReceiver({
+      secret,
+      hooks: {
+        onResponse() {
+          throw new Error("metrics broke");
+        },
+      },
+    });
+    for (let i = 0; i < 100; i++) await misskey.receive(misskeyDelivery("note", { secret, overrides: { eventId: `ok-${i}` } }));
+    jest.advanceTimersByTime(60_000);
+    expect(stderr.lines).toEqual([
+      expect.stringMatching(
+        /^\[express-webhook-receivers\] error hook=onResponse err="Error: metrics broke" at=.* — A receiver hook threw; the answer is unchanged\.$/,
+      ),
+      '[express-webhook-receivers] warn — 99 more lines like "A receiver hook threw; the answer is unchanged." not printed (at most one line of each kind per 60 s)',
+    ]);
+  });
+
   test("a sender cannot forge a log line through an event name", async () => {
     const stderr = captureStderr();
     const misskey = createMisskeyReceiver({ secret });
