@@ -3,6 +3,8 @@ const transform = {
 };
 // Sources import "./x.js" (Node ESM style); point Jest at the .ts file.
 const moduleNameMapper = { "^(\\.{1,2}/.*)\\.js$": "$1" };
+// The default logger's stderr lines, dropped in tests (see the file).
+const setupFiles = ["<rootDir>/__tests__/fixtures/quiet-default-logger.ts"];
 
 /** @type {import('jest').Config} */
 export default {
@@ -15,6 +17,7 @@ export default {
       testMatch: ["**/*.test.ts"],
       transform,
       moduleNameMapper,
+      setupFiles,
       collectCoverageFrom: ["<rootDir>/lib/**/*.ts"],
     },
     {
@@ -26,6 +29,7 @@ export default {
       testMatch: ["**/adapters/**/*.test.ts", "**/providers/**/*.test.ts", "**/core/tenants.test.ts", "**/core/inbox-delivery.test.ts"],
       transform,
       moduleNameMapper: { ...moduleNameMapper, "^express$": "express4" },
+      setupFiles,
       collectCoverageFrom: ["<rootDir>/lib/**/*.ts"],
     },
   ],

@@ -22,6 +22,7 @@ export interface FaultOptions {
   ack?: "after-dispatch" | "immediate";
   dedupe?: false | DedupeStore;
   inbox?: InboxStore | InboxOptions;
+  logger?: false;
 }
 
 /** What the fault tests use of a receiver, whatever its provider. */

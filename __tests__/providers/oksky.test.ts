@@ -173,7 +173,7 @@ describe("authentication", () => {
 
   test("a receiver without a secret refuses to start unless told so", () => {
     expect(() => createOkskyReceiver({})).toThrow(/createOkskyReceiver: set secret/);
-    expect(() => createOkskyReceiver({ secret: "" })).toThrow(/invalid options/);
+    expect(() => createOkskyReceiver({ secret: "" })).toThrow(/option "secret" must be a non-empty string/);
     expect(() => createOkskyReceiver({ allowUnauthenticated: true })).not.toThrow();
   });
 });

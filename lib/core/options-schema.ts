@@ -28,10 +28,13 @@ const sharedShape = {
   ack: z.enum(["after-dispatch", "immediate"]).optional(),
   dispatchTimeoutMs: positiveInt.optional(),
   logger: z
-    .custom<Logger>((v) => {
-      const logger = v as Partial<Logger> | null | undefined;
-      return typeof logger?.warn === "function" && typeof logger.error === "function";
-    }, "Expected a logger with warn and error")
+    .union([
+      z.literal(false),
+      z.custom<Logger>((v) => {
+        const logger = v as Partial<Logger> | null | undefined;
+        return typeof logger?.warn === "function" && typeof logger.error === "function";
+      }, "Expected a logger with warn and error"),
+    ])
     .optional(),
   multipart: z
     .strictObject({ maxFileSize: positiveInt, maxFiles: positiveInt, maxFields: positiveInt, maxFieldSize: positiveInt })

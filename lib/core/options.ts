@@ -1,5 +1,8 @@
-import { z } from "zod";
+import { Console } from "node:console";
+import type { z } from "zod";
 import { genericAuthSchema, headerSecretSchema } from "./options-schema.js";
+import { missingSecret, optionsError } from "./options-error.js";
+import { stderrLogger } from "./stderr-logger.js";
 import type { Authenticator } from "./auth/authenticator.js";
 import { noAuthentication } from "./auth/authenticator.js";
 import { genericAuth, type AuthOptions } from "./auth/generic-auth.js";
@@ -35,8 +38,12 @@ export interface ReceiverOptions {
    * @default 4000 (below Misskey's 5 s sender timeout)
    */
   dispatchTimeoutMs?: number;
-  /** A pino-compatible logger: one line per refusal and failure, never a secret. */
-  logger?: Logger;
+  /**
+   * Where refusals and failures are told, one line each, never a secret: a pino-compatible
+   * logger, or `console` (one text line per call), or `false` for nothing.
+   * @default one line each on stderr, refusals at most one per code per minute
+   */
+  logger?: Logger | false;
   /** Limits for `multipart/form-data` bodies. */
   multipart?: Partial<MultipartLimits>;
   /** Most fields in a form body (413 beyond). @default 1000 */
@@ -102,6 +109,7 @@ export interface ResolvedOptions {
   dedupe: { store: DedupeStore; ttlMs: number } | undefined;
   ack: "after-dispatch" | "immediate";
   dispatchTimeoutMs: number;
+  /** The default stderr logger when none was given; undefined for `logger: false`. */
   logger: Logger | undefined;
   multipart: MultipartLimits;
   maxFields: number;
@@ -120,15 +128,31 @@ interface Defaults {
   dispatchTimeoutMs: number;
 }
 
-function validate<T>(schema: z.ZodType<T>, options: unknown, factory: string): T {
+function validate<T>(schema: z.ZodType<T> & { shape: object }, options: unknown, factory: string): T {
   const result = schema.safeParse(options ?? {});
-  if (!result.success) throw new TypeError(`${factory}: invalid options\n${z.prettifyError(result.error)}`);
+  if (!result.success) throw optionsError(factory, result.error.issues, options, Object.keys(schema.shape));
   return result.data;
+}
+
+/** The user's logger; `console`'s methods print objects over several lines, so it gets the one-line format. */
+function resolveLogger(logger: Logger | false | undefined): Logger | undefined {
+  if (logger === false) return undefined;
+  if (logger === undefined) return stderrLogger();
+  if (logger === globalThis.console || logger instanceof Console) {
+    const target = logger as Console;
+    return stderrLogger({
+      sink: (level, line) => {
+        target[level](line);
+      },
+    });
+  }
+  return logger;
 }
 
 function resolveShared(options: z.infer<typeof headerSecretSchema>, defaults: Defaults, authenticator: Authenticator): ResolvedOptions {
   const limit = options.limit === undefined ? DEFAULT_LIMIT : parseSize(options.limit);
   const maxFields = options.maxFields ?? 1000;
+  const logger = resolveLogger(options.logger);
   let dedupe: ResolvedOptions["dedupe"];
   if (options.dedupe === undefined) {
     dedupe = defaults.dedupeByDefault ? { store: new MemoryStore(), ttlMs: DAY_MS } : undefined;
@@ -142,13 +166,13 @@ function resolveShared(options: z.infer<typeof headerSecretSchema>, defaults: De
     dedupe,
     ack: options.ack ?? "after-dispatch",
     dispatchTimeoutMs: options.dispatchTimeoutMs ?? defaults.dispatchTimeoutMs,
-    logger: options.logger,
+    logger,
     maxFields,
     bodyTimeoutMs: options.bodyTimeoutMs ?? 10_000,
     multipart: { maxFileSize: limit, maxFiles: 10, maxFields, maxFieldSize: limit, ...options.multipart },
     authenticator,
     inbox: options.inbox && resolveInbox(options.inbox),
-    hooks: compileHooks(options.hooks, options.logger),
+    hooks: compileHooks(options.hooks, logger),
     logPayloads: options.logPayloads ?? false,
   };
 }
@@ -179,6 +203,10 @@ export function resolveHeaderSecretOptions(
   factory: string,
 ): ResolvedOptions {
   const parsed = validate(headerSecretSchema, options, factory);
+  // `secret: process.env.X` with X unset: say so, rather than "set secret".
+  if (parsed.secret === undefined && parsed.allowUnauthenticated !== true && Object.hasOwn(Object(options) as object, "secret")) {
+    throw new TypeError(`${factory}: ${missingSecret("secret", undefined)}`);
+  }
   requireAuthChoice(parsed.secret !== undefined, parsed.allowUnauthenticated, factory, "secret");
   const authenticator = parsed.secret === undefined ? noAuthentication : headerSecret(header, parsed.secret, parsed.resolverTimeoutMs);
   return resolveShared(parsed, defaults, authenticator);

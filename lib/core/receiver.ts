@@ -244,6 +244,6 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
   }
 
   #report(error: WebhookError): void {
-    reportError(error, this.#emitter.errorListeners, this.#options.logger, this.#options.logPayloads);
+    reportError(error, this.#emitter.errorListeners, this.#options, this.#protocol);
   }
 }
