@@ -50,20 +50,28 @@ describe("Deduper over any other store", () => {
     expect(claim).toBeInstanceOf(Promise);
     await expect(claim).resolves.toBe("new");
     await deduper.complete("a");
-    expect(writes).toEqual(["ewr:dedupe:test:a=processing", "ewr:dedupe:test:a=done"]);
+    // The claim is a token of this attempt's own, so that it only ever releases its own.
+    expect(writes).toEqual([expect.stringMatching(/^ewr:dedupe:test:a=processing:[\w-]{16}$/), "ewr:dedupe:test:a=done"]);
   });
 
   test("a failing store: claim rejects with store_unavailable; complete and release only report", async () => {
     const reported: WebhookError[] = [];
+    let failing = true;
+    const memory = new MemoryStore();
     const broken = {
-      get: () => Promise.reject(new Error("down")),
-      set: () => Promise.reject(new Error("down")),
-      delete: () => Promise.reject(new Error("down")),
+      get: (key: string) => (failing ? Promise.reject(new Error("down")) : memory.get(key)),
+      set: (key: string, value: string, options: { ttlMs: number; onlyIfAbsent?: boolean }) =>
+        failing ? Promise.reject(new Error("down")) : memory.set(key, value, options),
+      delete: (key: string) => (failing ? Promise.reject(new Error("down")) : memory.delete(key)),
     };
     const deduper = new Deduper(broken, "test", DAY, (error) => reported.push(error));
     await expect(deduper.claim("a")).rejects.toMatchObject({ code: "store_unavailable" });
     await expect(deduper.complete("a")).resolves.toBeUndefined();
-    await expect(deduper.release("a")).resolves.toBeUndefined();
+    // Claimed while the store works, released while it fails: reported, not thrown.
+    failing = false;
+    await expect(deduper.claim("b")).resolves.toBe("new");
+    failing = true;
+    await expect(deduper.release("b")).resolves.toBeUndefined();
     expect(reported.map((error) => error.code)).toEqual(["store_unavailable", "store_unavailable"]);
   });
 });
