@@ -7,7 +7,7 @@ export interface MemoryStoreOptions {
   /**
    * Most bytes kept, as estimated by {@link entryBytes} (2 bytes per character of key
    * and value, plus 256 per entry); the oldest are evicted first. The default holds the
-   * 10,000 entries of typical delivery ids (about 370 bytes each), or about 5,700 of the
+   * 10,000 entries of typical delivery ids (about 370 bytes each), or about 5,900 of the
    * longest a receiver keeps (ids over 200 characters are hashed). @default 4194304 (4 MiB)
    */
   maxBytes?: number;
