@@ -8,18 +8,15 @@ const TALLY = Symbol.for("express-webhook-receivers.dedupeEvictions");
 
 type Tally = Map<string, number>;
 
-function tally(): Tally {
-  const global = globalThis as { [TALLY]?: Tally };
-  return (global[TALLY] ??= new Map<string, number>());
-}
+const global = globalThis as { [TALLY]?: Tally };
+const tally: Tally = (global[TALLY] ??= new Map<string, number>());
 
 /** Adds `count` evictions caused by `provider`'s dedupe. */
 export function countDedupeEvictions(provider: string, count: number): void {
-  const counts = tally();
-  counts.set(provider, (counts.get(provider) ?? 0) + count);
+  tally.set(provider, (tally.get(provider) ?? 0) + count);
 }
 
 /** Evictions so far, by provider. */
 export function dedupeEvictions(): ReadonlyMap<string, number> {
-  return tally();
+  return tally;
 }

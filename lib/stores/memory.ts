@@ -134,7 +134,7 @@ export class MemoryStore implements DedupeStore {
     }
     this.#bytes += bytes;
     this.#order.push({ key, write });
-    if (this.#entries.size > this.#maxEntries || this.#bytes > this.#maxBytes) this.#evict();
+    if (this.#entries.size > this.#maxEntries || this.#bytes > this.#maxBytes) this.#evict(now);
     this.#order.compact(this.#entries.size, this.#isCurrent);
     return true;
   }
@@ -145,8 +145,7 @@ export class MemoryStore implements DedupeStore {
     if (entry !== undefined) this.#remove(key, entry);
   }
 
-  #evict(): void {
-    const now = this.#now();
+  #evict(now: number): void {
     while (this.#entries.size > this.#maxEntries || this.#bytes > this.#maxBytes) {
       const slot = this.#order.shift();
       if (slot === undefined) return;
