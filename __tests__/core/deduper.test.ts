@@ -239,6 +239,30 @@ describe("Deduper claims are the attempt's own (any store but the in-memory fast
     expect(await memory.get("ewr:dedupe:test:b")).toBeUndefined();
   });
 
+  test("a lease that lapsed while the store was away is taken again by the listeners still running, unless someone else has it", async () => {
+    jest.useFakeTimers();
+    const reported: WebhookError[] = [];
+    const { store, memory, faults } = faultyStore({ now: () => Date.now(), renew: true });
+    const running = new Deduper(store, "test", DAY, (error) => reported.push(error));
+    await expect(running.claim("a")).resolves.toBe("new");
+    await expect(running.claim("b")).resolves.toBe("new");
+    faults.down = true;
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(await memory.get(KEY)).toBeUndefined();
+    expect(reported.map((error) => error.message)).toContain("The dedupe claim could not be renewed.");
+    // Back: another attempt took "b" meanwhile; "a" is free.
+    faults.down = false;
+    await memory.set("ewr:dedupe:test:b", "processing:someone-else", { ttlMs: DAY });
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(await memory.get(KEY)).toMatch(/^processing:/);
+    expect(await memory.get("ewr:dedupe:test:b")).toBe("processing:someone-else");
+    // A resend now waits for the listeners still running, as before the outage.
+    const elsewhere = new Deduper(store, "test", DAY, () => {});
+    await expect(elsewhere.claim("a")).resolves.toBe("processing");
+    await running.complete("a");
+    expect(await memory.get(KEY)).toBe("done");
+  });
+
   test("a listener running past 10 minutes is no longer renewed: its claim lapses as before leases", async () => {
     jest.useFakeTimers();
     const { store, memory } = faultyStore({ now: () => Date.now(), renew: true });

@@ -158,17 +158,23 @@ export class Deduper {
       clearInterval(held.timer);
       return;
     }
-    (this.#store.renew as NonNullable<DedupeStore["renew"]>).call(this.#store, key, held.token, this.#leaseMs as number).then(
-      (renewed) => {
-        // Gone (expired during an outage, or the store lost it) or another attempt's: nothing left to renew.
-        if (!renewed) clearInterval(held.timer);
-      },
-      (cause: unknown) => {
-        this.#onStoreError(
-          new WebhookError("store_unavailable", "The dedupe claim could not be renewed.", { cause, provider: this.#provider }),
-        );
-      },
-    );
+    const lease = { ttlMs: this.#leaseMs as number, onlyIfAbsent: true } as const;
+    const renewing = async (): Promise<void> => {
+      if (await (this.#store.renew as NonNullable<DedupeStore["renew"]>).call(this.#store, key, held.token, lease.ttlMs)) return;
+      // Lapsed (an outage longer than the lease, a store that lost it): take it again
+      // while nobody else has, so a resend is not dispatched beside listeners still running.
+      if (!(await this.#store.set(key, held.token, lease))) {
+        clearInterval(held.timer);
+        return;
+      }
+      // Finished meanwhile: that claim is nobody's.
+      if (this.#held.get(key) !== held) await this.#releases.release(key, held.token);
+    };
+    renewing().catch((cause: unknown) => {
+      this.#onStoreError(
+        new WebhookError("store_unavailable", "The dedupe claim could not be renewed.", { cause, provider: this.#provider }),
+      );
+    });
   }
 
   /** Stops renewing this process's claim of `key`; its token, if it held one. */
