@@ -1,11 +1,15 @@
 import { createHash, randomBytes } from "node:crypto";
 import { WebhookError } from "./errors.js";
+import { HeldClaims } from "./held-claims.js";
 import { PendingReleases } from "./pending-releases.js";
 import { countDedupeEvictions } from "../stores/dedupe-evictions.js";
 import { MemoryStore } from "../stores/memory.js";
 import type { DedupeStore } from "../stores/types.js";
 
-/** How long a delivery may stay "processing" before another attempt may claim it. */
+/**
+ * How long a claim holds a delivery "processing" before another attempt may claim it:
+ * in memory, and over stores that cannot renew; with leases, the longest one is renewed.
+ */
 const PROCESSING_TTL_MS = 10 * 60 * 1000;
 /** A claim's life between renewals, over a store that can renew (`renew`). */
 const LEASE_MS = 30_000;
@@ -27,13 +31,6 @@ export interface DeduperTiming {
   leaseMs?: number;
   renewEveryMs?: number;
   retryReleaseMs?: number;
-}
-
-/** A claim this process holds: its attempt's token, renewed while listeners run. */
-interface Held {
-  readonly token: string;
-  readonly since: number;
-  timer: NodeJS.Timeout | undefined;
 }
 
 /**
@@ -58,11 +55,9 @@ export class Deduper {
   readonly #prefix: string;
   readonly #done: { ttlMs: number };
   readonly #claimOptions: { ttlMs: number; onlyIfAbsent: true };
-  readonly #leaseMs: number | undefined;
-  readonly #renewEveryMs: number;
   readonly #onStoreError: (error: WebhookError) => void;
-  readonly #held = new Map<string, Held>();
   readonly #releases: PendingReleases;
+  readonly #held: HeldClaims;
   #warnedOfEvictions = false;
 
   constructor(
@@ -79,14 +74,17 @@ export class Deduper {
     this.#prefix = `ewr:dedupe:${provider}:`;
     this.#done = { ttlMs };
     // Without `renew` a lease could lapse under a listener still running: claims then last as long as before.
-    this.#leaseMs = typeof store.renew === "function" ? (timing.leaseMs ?? LEASE_MS) : undefined;
-    this.#renewEveryMs = timing.renewEveryMs ?? RENEW_EVERY_MS;
-    this.#claimOptions = { ttlMs: this.#memory ? PROCESSING_TTL_MS : (this.#leaseMs ?? PROCESSING_TTL_MS), onlyIfAbsent: true };
+    const leaseMs = typeof store.renew === "function" ? (timing.leaseMs ?? LEASE_MS) : undefined;
+    this.#claimOptions = { ttlMs: this.#memory ? PROCESSING_TTL_MS : (leaseMs ?? PROCESSING_TTL_MS), onlyIfAbsent: true };
     this.#onStoreError = onStoreError;
     this.#releases = new PendingReleases(store, {
       retryMs: timing.retryReleaseMs ?? RETRY_RELEASE_MS,
       maxAgeMs: PROCESSING_TTL_MS,
       maxPending: MAX_PENDING_RELEASES,
+    });
+    const renewEveryMs = timing.renewEveryMs ?? RENEW_EVERY_MS;
+    this.#held = new HeldClaims(this.#store, this.#releases, { leaseMs, renewEveryMs, maxHoldMs: PROCESSING_TTL_MS }, (cause) => {
+      this.#onStoreError(new WebhookError("store_unavailable", "The dedupe claim could not be renewed.", { cause, provider }));
     });
   }
 
@@ -141,49 +139,8 @@ export class Deduper {
   }
 
   #hold(key: string, token: string): "new" {
-    const held: Held = { token, since: Date.now(), timer: undefined };
-    if (this.#leaseMs !== undefined) {
-      held.timer = setInterval(() => {
-        this.#renew(key, held);
-      }, this.#renewEveryMs);
-      held.timer.unref();
-    }
-    this.#held.set(key, held);
+    this.#held.hold(key, token);
     return "new";
-  }
-
-  #renew(key: string, held: Held): void {
-    // A listener still running after this long is held off no longer than before leases.
-    if (Date.now() - held.since >= PROCESSING_TTL_MS) {
-      clearInterval(held.timer);
-      return;
-    }
-    const lease = { ttlMs: this.#leaseMs as number, onlyIfAbsent: true } as const;
-    const renewing = async (): Promise<void> => {
-      if (await (this.#store.renew as NonNullable<DedupeStore["renew"]>).call(this.#store, key, held.token, lease.ttlMs)) return;
-      // Lapsed (an outage longer than the lease, a store that lost it): take it again
-      // while nobody else has, so a resend is not dispatched beside listeners still running.
-      if (!(await this.#store.set(key, held.token, lease))) {
-        clearInterval(held.timer);
-        return;
-      }
-      // Finished meanwhile: that claim is nobody's.
-      if (this.#held.get(key) !== held) await this.#releases.release(key, held.token);
-    };
-    renewing().catch((cause: unknown) => {
-      this.#onStoreError(
-        new WebhookError("store_unavailable", "The dedupe claim could not be renewed.", { cause, provider: this.#provider }),
-      );
-    });
-  }
-
-  /** Stops renewing this process's claim of `key`; its token, if it held one. */
-  #unhold(key: string): string | undefined {
-    const held = this.#held.get(key);
-    if (held === undefined) return undefined;
-    clearInterval(held.timer);
-    this.#held.delete(key);
-    return held.token;
   }
 
   /** Marks a delivery done. Never rejects: a store failure is reported. */
@@ -193,7 +150,7 @@ export class Deduper {
       this.#setNow(this.#memory, key, "done", this.#done);
       return undefined;
     }
-    this.#unhold(key);
+    this.#held.letGo(key);
     // Unconditional: the listeners succeeded, so "done" is the truth whoever holds a claim
     // now (another attempt's claim exists only if ours lapsed; its release spares "done").
     return this.#quietly(() => this.#store.set(key, "done", this.#done));
@@ -206,7 +163,7 @@ export class Deduper {
       this.#memory.deleteNow(key);
       return undefined;
     }
-    const token = this.#unhold(key);
+    const token = this.#held.letGo(key);
     // Only our own claim: if ours lapsed and another attempt holds it now, it stays.
     if (token === undefined) return Promise.resolve();
     return this.#quietly(() => this.#releases.release(key, token));
