@@ -94,7 +94,7 @@ export class RedisStore implements DedupeStore {
   }
 }
 
-// Scripts rather than Redis 8.4's `DELEX … IFEQ`: Debian's and most managed Redis are 7.x.
+// Lua scripts (Redis 2.6+): Redis 7, Debian's included, has no compare-and-delete or compare-and-expire command.
 const DELETE_IF = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`;
 const RENEW = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) end return 0`;
 
