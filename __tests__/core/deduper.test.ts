@@ -1,8 +1,10 @@
-import { Deduper } from "../../lib/core/deduper.js";
+import { Deduper, MAX_ID_LENGTH } from "../../lib/core/deduper.js";
 import type { WebhookError } from "../../lib/core/errors.js";
 import type { WebhookResponse } from "../../lib/core/types.js";
 import { createMisskeyReceiver } from "../../lib/providers/misskey/index.js";
+import { dedupeEvictions } from "../../lib/stores/dedupe-evictions.js";
 import { MemoryStore } from "../../lib/stores/memory.js";
+import type { DedupeStore } from "../../lib/stores/types.js";
 import { misskeyDelivery } from "../../lib/testing/samples/misskey.js";
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -50,20 +52,28 @@ describe("Deduper over any other store", () => {
     expect(claim).toBeInstanceOf(Promise);
     await expect(claim).resolves.toBe("new");
     await deduper.complete("a");
-    expect(writes).toEqual(["ewr:dedupe:test:a=processing", "ewr:dedupe:test:a=done"]);
+    // The claim is a token of this attempt's own, so that it only ever releases its own.
+    expect(writes).toEqual([expect.stringMatching(/^ewr:dedupe:test:a=processing:[\w-]{16}$/), "ewr:dedupe:test:a=done"]);
   });
 
   test("a failing store: claim rejects with store_unavailable; complete and release only report", async () => {
     const reported: WebhookError[] = [];
+    let failing = true;
+    const memory = new MemoryStore();
     const broken = {
-      get: () => Promise.reject(new Error("down")),
-      set: () => Promise.reject(new Error("down")),
-      delete: () => Promise.reject(new Error("down")),
+      get: (key: string) => (failing ? Promise.reject(new Error("down")) : memory.get(key)),
+      set: (key: string, value: string, options: { ttlMs: number; onlyIfAbsent?: boolean }) =>
+        failing ? Promise.reject(new Error("down")) : memory.set(key, value, options),
+      delete: (key: string) => (failing ? Promise.reject(new Error("down")) : memory.delete(key)),
     };
     const deduper = new Deduper(broken, "test", DAY, (error) => reported.push(error));
     await expect(deduper.claim("a")).rejects.toMatchObject({ code: "store_unavailable" });
     await expect(deduper.complete("a")).resolves.toBeUndefined();
-    await expect(deduper.release("a")).resolves.toBeUndefined();
+    // Claimed while the store works, released while it fails: reported, not thrown.
+    failing = false;
+    await expect(deduper.claim("b")).resolves.toBe("new");
+    failing = true;
+    await expect(deduper.release("b")).resolves.toBeUndefined();
     expect(reported.map((error) => error.code)).toEqual(["store_unavailable", "store_unavailable"]);
   });
 });
@@ -124,3 +134,197 @@ describe("deliveries dispatched on a peek (in-memory dedupe, listeners that retu
     expect(calls).toBe(2);
   });
 });
+
+/** A store over a MemoryStore (so the Deduper takes its async path), with faults to switch on. */
+function faultyStore(options: { now?: () => number; atomic?: boolean; renew?: boolean } = {}) {
+  const memory = new MemoryStore({ now: options.now });
+  const faults = { down: false, replyLost: false, releaseFails: false };
+  const fail = () => Promise.reject(new Error("no reply"));
+  const store: DedupeStore = {
+    get: (key) => (faults.down ? fail() : memory.get(key)),
+    set: async (key, value, opts) => {
+      if (faults.down) return fail();
+      // Written, but the answer never comes back (a dropped connection, a stalled server).
+      const stored = await memory.set(key, value, opts);
+      return faults.replyLost ? fail() : stored;
+    },
+    delete: (key) => (faults.down ? fail() : memory.delete(key)),
+  };
+  if (options.atomic !== false)
+    store.deleteIf = (key, value) => (faults.down || faults.releaseFails ? fail() : memory.deleteIf(key, value));
+  if (options.renew) store.renew = (key, value, ttlMs) => (faults.down ? fail() : memory.renew(key, value, ttlMs));
+  return { store, memory, faults };
+}
+
+const KEY = "ewr:dedupe:test:a";
+
+describe("Deduper claims are the attempt's own (any store but the in-memory fast path)", () => {
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  test("a claim written but unanswered (503) is released by its token once the store answers again", async () => {
+    const { store, memory, faults } = faultyStore();
+    const deduper = new Deduper(store, "test", DAY, () => {}, { retryReleaseMs: 20 });
+    faults.replyLost = true;
+    faults.releaseFails = true;
+    await expect(deduper.claim("a")).rejects.toMatchObject({ code: "store_unavailable" });
+    // The release tried right away failed too: the claim is there, nobody's.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await memory.get(KEY)).toMatch(/^processing:/);
+    faults.releaseFails = false;
+    faults.replyLost = false;
+    await waitFor(async () => (await memory.get(KEY)) === undefined);
+    await expect(deduper.claim("a")).resolves.toBe("new");
+  });
+
+  test("a release never removes another attempt's claim", async () => {
+    const { store, memory } = faultyStore();
+    const deduper = new Deduper(store, "test", DAY, () => {});
+    await expect(deduper.claim("a")).resolves.toBe("new");
+    // Ours lapsed, another instance claimed the delivery.
+    await memory.set(KEY, "processing:someone-else", { ttlMs: DAY });
+    await deduper.release("a");
+    expect(await memory.get(KEY)).toBe("processing:someone-else");
+  });
+
+  test("without deleteIf: the release reads, compares and deletes, still only its own claim", async () => {
+    const { store, memory } = faultyStore({ atomic: false });
+    const deduper = new Deduper(store, "test", DAY, () => {});
+    await expect(deduper.claim("a")).resolves.toBe("new");
+    await deduper.release("a");
+    expect(await memory.get(KEY)).toBeUndefined();
+    await expect(deduper.claim("a")).resolves.toBe("new");
+    await memory.set(KEY, "processing:someone-else", { ttlMs: DAY });
+    await deduper.release("a");
+    expect(await memory.get(KEY)).toBe("processing:someone-else");
+  });
+
+  test("a second attempt in the same process while the first runs waits, without a store call", async () => {
+    const { store, faults } = faultyStore();
+    const deduper = new Deduper(store, "test", DAY, () => {});
+    await expect(deduper.claim("a")).resolves.toBe("new");
+    faults.down = true;
+    await expect(deduper.claim("a")).resolves.toBe("processing");
+  });
+
+  test('"done" is written whoever holds the claim: the listeners succeeded', async () => {
+    const { store, memory } = faultyStore();
+    const deduper = new Deduper(store, "test", DAY, () => {});
+    await expect(deduper.claim("a")).resolves.toBe("new");
+    await memory.set(KEY, "processing:someone-else", { ttlMs: DAY });
+    await deduper.complete("a");
+    expect(await memory.get(KEY)).toBe("done");
+  });
+
+  test("with renew: claims are 30 s leases, renewed while listeners run, so a claim nobody runs is gone in 30 s", async () => {
+    jest.useFakeTimers();
+    const { store, memory, faults } = faultyStore({ now: () => Date.now(), renew: true });
+    const running = new Deduper(store, "test", DAY, () => {});
+    await expect(running.claim("a")).resolves.toBe("new");
+    await jest.advanceTimersByTimeAsync(5 * 60_000);
+    // Renewed every 10 s: five minutes on, still held.
+    expect(await memory.get(KEY)).toMatch(/^processing:/);
+    await running.complete("a");
+    expect(await memory.get(KEY)).toBe("done");
+
+    // A claim that landed but whose release cannot reach the store: its lease runs out.
+    const other = new Deduper(store, "test", DAY, () => {}, { retryReleaseMs: 60 * 60_000 });
+    faults.replyLost = true;
+    faults.releaseFails = true;
+    await expect(other.claim("b")).rejects.toMatchObject({ code: "store_unavailable" });
+    faults.replyLost = false;
+    expect(await memory.get("ewr:dedupe:test:b")).toMatch(/^processing:/);
+    await jest.advanceTimersByTimeAsync(30_000);
+    expect(await memory.get("ewr:dedupe:test:b")).toBeUndefined();
+  });
+
+  test("a lease that lapsed while the store was away is taken again by the listeners still running, unless someone else has it", async () => {
+    jest.useFakeTimers();
+    const reported: WebhookError[] = [];
+    const { store, memory, faults } = faultyStore({ now: () => Date.now(), renew: true });
+    const running = new Deduper(store, "test", DAY, (error) => reported.push(error));
+    await expect(running.claim("a")).resolves.toBe("new");
+    await expect(running.claim("b")).resolves.toBe("new");
+    faults.down = true;
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(await memory.get(KEY)).toBeUndefined();
+    expect(reported.map((error) => error.message)).toContain("The dedupe claim could not be renewed.");
+    // Back: another attempt took "b" meanwhile; "a" is free.
+    faults.down = false;
+    await memory.set("ewr:dedupe:test:b", "processing:someone-else", { ttlMs: DAY });
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(await memory.get(KEY)).toMatch(/^processing:/);
+    expect(await memory.get("ewr:dedupe:test:b")).toBe("processing:someone-else");
+    // A resend now waits for the listeners still running, as before the outage.
+    const elsewhere = new Deduper(store, "test", DAY, () => {});
+    await expect(elsewhere.claim("a")).resolves.toBe("processing");
+    await running.complete("a");
+    expect(await memory.get(KEY)).toBe("done");
+  });
+
+  test("a listener running past 10 minutes is no longer renewed: its claim lapses as before leases", async () => {
+    jest.useFakeTimers();
+    const { store, memory } = faultyStore({ now: () => Date.now(), renew: true });
+    const deduper = new Deduper(store, "test", DAY, () => {});
+    await expect(deduper.claim("a")).resolves.toBe("new");
+    await jest.advanceTimersByTimeAsync(10 * 60_000 + 30_000);
+    expect(await memory.get(KEY)).toBeUndefined();
+  });
+
+  test("without renew: claims last 10 minutes, unrenewed", async () => {
+    jest.useFakeTimers();
+    const { store, memory } = faultyStore({ now: () => Date.now() });
+    const deduper = new Deduper(store, "test", DAY, () => {});
+    await expect(deduper.claim("a")).resolves.toBe("new");
+    await jest.advanceTimersByTimeAsync(10 * 60_000 - 1000);
+    expect(await memory.get(KEY)).toMatch(/^processing:/);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(await memory.get(KEY)).toBeUndefined();
+  });
+});
+
+describe("Deduper keys are bounded", () => {
+  test(`an id over ${MAX_ID_LENGTH} characters is kept as its SHA-256: the key stays small, the id still dedupes`, async () => {
+    const store = new MemoryStore();
+    const deduper = new Deduper(store, "test", DAY, () => {});
+    const long = "x".repeat(1024 * 1024);
+    expect(deduper.claim(long)).toBe("new");
+    expect(deduper.claim(long)).toBe("processing");
+    expect(deduper.claim(`${long}y`)).toBe("new");
+    expect(store.bytes).toBeLessThan(2 * 1024);
+    const atLimit = "z".repeat(MAX_ID_LENGTH);
+    expect(deduper.claim(atLimit)).toBe("new");
+    expect(store.getNow(`ewr:dedupe:test:${atLimit}`)).toBe("processing");
+    // Over any store alike.
+    const { store: other, memory } = faultyStore();
+    const async = new Deduper(other, "test", DAY, () => {});
+    await expect(async.claim(long)).resolves.toBe("new");
+    expect(memory.bytes).toBeLessThan(2 * 1024);
+  });
+});
+
+describe("Deduper over a full in-memory store", () => {
+  test("evictions are counted per provider, and reported once, at the first", () => {
+    const reported: WebhookError[] = [];
+    const store = new MemoryStore({ maxEntries: 2 });
+    const deduper = new Deduper(store, "evicting", DAY, (error) => reported.push(error));
+    const before = dedupeEvictions().get("evicting") ?? 0;
+    for (const id of ["a", "b"]) void deduper.complete(id);
+    expect(reported).toEqual([]);
+    for (const id of ["c", "d", "e"]) {
+      expect(deduper.claim(id)).toBe("new");
+      void deduper.complete(id);
+    }
+    expect(store.evictions).toBe(3);
+    expect((dedupeEvictions().get("evicting") ?? 0) - before).toBe(3);
+    expect(reported.map((error) => [error.code, error.status, error.provider])).toEqual([["dedupe_evicted", 200, "evicting"]]);
+    // The forgotten delivery is new again: what the warning is about.
+    expect(deduper.claim("a")).toBe("new");
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 500 && !(await check()); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(await check()).toBe(true);
+}

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { MemoryStore } from "../../lib/stores/memory.js";
+import { entryBytes, MemoryStore } from "../../lib/stores/memory.js";
 import { isDedupeStore } from "../../lib/stores/types.js";
 
 function clock(start = 1_000_000) {
@@ -114,6 +114,71 @@ describe("MemoryStore", () => {
     await expect(store.get("b")).resolves.toBe("1");
   });
 
+  test("maxBytes evicts the oldest first, counting 2 bytes per character plus the per-entry overhead", async () => {
+    const one = entryBytes("k0", "x".repeat(100));
+    const store = new MemoryStore({ maxBytes: 3 * one });
+    for (let i = 0; i < 4; i++) await store.set(`k${i}`, "x".repeat(100), { ttlMs: 1000 });
+    expect(store.size).toBe(3);
+    expect(store.bytes).toBe(3 * one);
+    await expect(store.get("k0")).resolves.toBeUndefined();
+    await expect(store.get("k3")).resolves.toBe("x".repeat(100));
+    // One long value makes room for itself by evicting as many as it takes.
+    await store.set("big", "y".repeat(250), { ttlMs: 1000 });
+    expect(store.bytes).toBeLessThanOrEqual(3 * one);
+    await expect(store.get("big")).resolves.toBe("y".repeat(250));
+    expect(store.evictions).toBe(3);
+    expect(entryBytes("k", "v")).toBe(2 * 2 + 256);
+  });
+
+  test("bytes follow overwrites, deletes and expiries; an entry larger than maxBytes is refused", async () => {
+    const time = clock();
+    const store = new MemoryStore({ now: time.now, maxBytes: 10_000 });
+    await store.set("a", "processing", { ttlMs: 100 });
+    await store.set("a", "done", { ttlMs: 100 });
+    expect(store.bytes).toBe(entryBytes("a", "done"));
+    await store.set("b", "v", { ttlMs: 50 });
+    await store.delete("a");
+    expect(store.bytes).toBe(entryBytes("b", "v"));
+    time.advance(50);
+    await expect(store.get("b")).resolves.toBeUndefined();
+    expect(store.bytes).toBe(0);
+    await expect(store.set("huge", "z".repeat(10_000), { ttlMs: 100 })).rejects.toThrow(RangeError);
+    expect(store.size).toBe(0);
+  });
+
+  test("evictions counts entries pushed out before their TTL, not expired or deleted ones", async () => {
+    const time = clock();
+    const store = new MemoryStore({ maxEntries: 2, now: time.now });
+    await store.set("short", "1", { ttlMs: 10 });
+    await store.set("long", "1", { ttlMs: 1000 });
+    time.advance(10);
+    await store.set("c", "1", { ttlMs: 1000 }); // "short" leaves, but it had expired
+    expect(store.evictions).toBe(0);
+    await store.set("d", "1", { ttlMs: 1000 }); // "long" leaves early
+    expect(store.evictions).toBe(1);
+    await store.delete("c");
+    expect(store.evictions).toBe(1);
+  });
+
+  test("deleteIf and renew act only on the value given", async () => {
+    const time = clock();
+    const store = new MemoryStore({ now: time.now });
+    await store.set("k", "mine", { ttlMs: 100 });
+    await expect(store.deleteIf("k", "theirs")).resolves.toBe(false);
+    await expect(store.renew("k", "theirs", 1000)).resolves.toBe(false);
+    await expect(store.renew("k", "mine", 1000)).resolves.toBe(true);
+    time.advance(500);
+    await expect(store.get("k")).resolves.toBe("mine");
+    await expect(store.deleteIf("k", "mine")).resolves.toBe(true);
+    await expect(store.get("k")).resolves.toBeUndefined();
+    await expect(store.renew("k", "mine", 1000)).resolves.toBe(false);
+  });
+
+  test("maxBytes must be a positive integer", () => {
+    expect(() => new MemoryStore({ maxBytes: 0 })).toThrow(/maxBytes/);
+    expect(() => new MemoryStore({ maxBytes: 1.5 })).toThrow(/maxBytes/);
+  });
+
   test("maxEntries must be a positive integer", () => {
     expect(() => new MemoryStore({ maxEntries: 0 })).toThrow(TypeError);
     expect(() => new MemoryStore({ maxEntries: 1.5 })).toThrow(/maxEntries/);
@@ -166,6 +231,10 @@ describe("MemoryStore", () => {
           }
         }
         for (let key = 0; key <= 40; key++) expect(await store.get(String(key))).toBe(live(String(key)));
+        // Every expired key read away: what is counted is exactly what is left.
+        let bytes = 0;
+        for (const [key, entry] of model) if (entry.expiresAt > time.now()) bytes += entryBytes(key, entry.value);
+        expect(store.bytes).toBe(bytes);
       }),
       { numRuns: 60, seed: Number(process.env.FUZZ_SEED ?? 20261123) },
     );

@@ -63,6 +63,28 @@ describe("RedisStore", () => {
     }
   });
 
+  test("deleteIf deletes only the value it is given (compare-and-delete), atomically", async () => {
+    const store = new RedisStore(a, { prefix: "p5:" });
+    await store.set("k", "mine", { ttlMs: 10_000 });
+    expect(await store.deleteIf("k", "theirs")).toBe(false);
+    expect(await a.get("p5:k")).toBe("mine");
+    expect(await store.deleteIf("k", "mine")).toBe(true);
+    expect(await a.get("p5:k")).toBeNull();
+    expect(await store.deleteIf("k", "mine")).toBe(false);
+  });
+
+  test("renew sets the remaining time only of the value it is given (compare-and-pexpire)", async () => {
+    const store = new RedisStore(a, { prefix: "p6:" });
+    await store.set("k", "mine", { ttlMs: 1000 });
+    expect(await store.renew("k", "theirs", 60_000)).toBe(false);
+    expect(await a.pttl("p6:k")).toBeLessThanOrEqual(1000);
+    expect(await store.renew("k", "mine", 60_000)).toBe(true);
+    expect(await a.pttl("p6:k")).toBeGreaterThan(1000);
+    // Never brings back a key that is gone.
+    expect(await store.renew("absent", "mine", 60_000)).toBe(false);
+    expect(await a.exists("p6:absent")).toBe(0);
+  });
+
   test("refuses something that is not a client", () => {
     // @ts-expect-error: a URL is not a client
     expect(() => new RedisStore("redis://localhost")).toThrow(/ioredis client/);

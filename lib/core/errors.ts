@@ -20,6 +20,7 @@ export type WebhookErrorCode =
   | "dispatch_timeout"
   | "delivery_in_progress"
   | "store_unavailable"
+  | "dedupe_evicted"
   | "shutting_down"
   | "internal_error";
 
@@ -44,6 +45,8 @@ const DEFAULT_STATUS: Record<WebhookErrorCode, number> = {
   dispatch_timeout: 503,
   delivery_in_progress: 503,
   store_unavailable: 503,
+  // Never an answer: a warning to onError and the logger (at warn) that the in-memory dedupe forgets ids early.
+  dedupe_evicted: 200,
   shutting_down: 503,
   internal_error: 500,
 };

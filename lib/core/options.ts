@@ -23,8 +23,9 @@ export interface ReceiverOptions {
   limit?: number | string;
   /**
    * Dropping repeated deliveries by the provider's delivery id: a store (shared between
-   * instances), `{ store, ttlMs }`, or `false`. @default an in-memory store, 24 h, where
-   * the provider sends a delivery id (off for OK SKY)
+   * instances), `{ store, ttlMs }`, or `false`. @default an in-memory store where the
+   * provider sends a delivery id (off for OK SKY): 24 h or 10,000 ids or 4 MiB, whichever
+   * comes first (see `MemoryStore`'s `maxEntries` and `maxBytes`)
    */
   dedupe?: false | DedupeStore | { store?: DedupeStore; ttlMs?: number };
   /**

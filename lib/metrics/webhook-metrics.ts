@@ -1,6 +1,7 @@
 import { Counter, Histogram, register } from "prom-client";
 import type { DispatchedInfo, ReceiverHooks } from "../core/hooks.js";
 import type { InboxStore } from "../inbox/types.js";
+import { dedupeEvictionsCounter } from "./dedupe-evictions-counter.js";
 import { eventLabel } from "./event-label.js";
 import { inboxGauge, observeInboxStore, type ObserveInboxOptions } from "./observe-inbox.js";
 import { outcomeLabel } from "./outcome-label.js";
@@ -40,7 +41,7 @@ const NAME_PREFIX = /^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/;
 /**
  * Prometheus metrics of every receiver given its `hooks`, through prom-client:
  * requests by outcome and status, events by result, dispatch and request durations,
- * duplicates, and inbox depth. Label values are bounded: no delivery ids, and event
+ * duplicates, in-memory dedupe evictions, and inbox depth. Label values are bounded: no delivery ids, and event
  * names only where a schema (or `knownEvents`) names them.
  *
  * @example
@@ -92,6 +93,7 @@ export function webhookMetrics(options: WebhookMetricsOptions = {}): WebhookMetr
     ["provider", "event"],
   );
   const duplicates = counter("duplicates_total", "Repeated deliveries acknowledged without dispatching.", ["provider"]);
+  dedupeEvictionsCounter(registry, `${prefix}dedupe_evictions_total`);
   let gauge: ReturnType<typeof inboxGauge> | undefined;
 
   const dispatched = (info: DispatchedInfo, result: "dispatched" | "failed"): void => {

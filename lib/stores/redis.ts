@@ -34,9 +34,11 @@ export interface RedisStoreOptions {
  * one atomic command, so of N instances claiming one delivery exactly one wins.
  *
  * While Redis is unreachable every call fails within `commandTimeoutMs`. Claims and
- * reads are only sent on a ready connection, so no claim lands late, after its caller
- * gave up (it would hold the provider's resends off for minutes); "done" and releases
- * stay queued in the client and are written when the connection is back.
+ * reads are only sent on a ready connection; "done" and releases stay queued in the
+ * client and are written when the connection is back. A claim already sent when the
+ * connection drops (or to a paused server) can still land after its caller gave up:
+ * dedupe then releases it with `deleteIf` (queued behind it) and, since claims are
+ * leases renewed with `renew`, it would expire within 30 s anyway.
  *
  * @example
  * import { Redis } from "ioredis";
@@ -75,7 +77,26 @@ export class RedisStore implements DedupeStore {
     // A release, too: if it lands late, the provider's resends are held off less long.
     await settleLater(this.#raw.call("DEL", this.#prefix + key), this.#timeoutMs, "DEL");
   }
+
+  /**
+   * Compare-and-delete in one Lua script. Queued in the client like `delete`: sent on
+   * reconnection after the commands the lost connection left unanswered (ioredis resends
+   * those first), so it lands after a claim of the same attempt that had not landed yet.
+   */
+  async deleteIf(key: string, value: string): Promise<boolean> {
+    const reply = this.#raw.call("EVAL", DELETE_IF, 1, this.#prefix + key, value);
+    return (await settleLater(reply, this.#timeoutMs, "EVAL (delete if)")) === 1;
+  }
+
+  /** Compare-and-pexpire in one Lua script; fails within `commandTimeoutMs` like a claim (a renewal is not worth queueing). */
+  async renew(key: string, value: string, ttlMs: number): Promise<boolean> {
+    return (await this.#redis.call("EVAL", RENEW, 1, this.#prefix + key, value, Math.max(1, Math.ceil(ttlMs)))) === 1;
+  }
 }
+
+// Lua scripts (Redis 2.6+): Redis 7, Debian's included, has no compare-and-delete or compare-and-expire command.
+const DELETE_IF = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`;
+const RENEW = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) end return 0`;
 
 /**
  * Wraps a client so that a command is sent only on a ready connection and fails after
