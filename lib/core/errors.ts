@@ -20,6 +20,7 @@ export type WebhookErrorCode =
   | "dispatch_timeout"
   | "delivery_in_progress"
   | "store_unavailable"
+  | "unstorable_payload"
   | "shutting_down"
   | "internal_error";
 
@@ -44,6 +45,9 @@ const DEFAULT_STATUS: Record<WebhookErrorCode, number> = {
   dispatch_timeout: 503,
   delivery_in_progress: 503,
   store_unavailable: 503,
+  // 422, final: the store is healthy but can never hold this delivery, so a resend
+  // would fail the same way (Misskey treats 4xx other than 408 and 429 as final).
+  unstorable_payload: 422,
   shutting_down: 503,
   internal_error: 500,
 };

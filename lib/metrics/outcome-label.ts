@@ -24,6 +24,7 @@ const OUTCOMES = {
   dispatch_timeout: true,
   delivery_in_progress: true,
   store_unavailable: true,
+  unstorable_payload: true,
   shutting_down: true,
   internal_error: true,
 } as const satisfies Record<Outcome, true>;
