@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
@@ -162,6 +162,30 @@ describe("inbox CLI usage", () => {
     const { code, stdout } = await cli("--help");
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Usage: express-webhook-receivers inbox <command>/);
+  });
+
+  // Issue 13 item 7: a mistyped path used to be created, empty, and listed as "No records.".
+  test.each([["list"], ["show", "misskey:1"], ["replay", "misskey:1"], ["replay", "--failed"], ["purge"]])(
+    "%s on a path with no inbox exits 1 with a clear message and creates nothing",
+    async (...command) => {
+      const path = join(dir, "typo.db");
+      const { code, stdout, stderr } = await cli("inbox", ...command, "--sqlite", path);
+      expect({ code, stdout }).toEqual({ code: 1, stdout: "" });
+      expect(stderr).toBe(
+        `Error: No inbox at ${path}: the file does not exist (nothing was created). ` +
+          "Check the path: it is the `path` the receiver's SqliteInbox was given.\n",
+      );
+      expect(existsSync(path)).toBe(false);
+    },
+  );
+
+  test("an empty (truncated) inbox file exits 1 and is left as it is", async () => {
+    const path = join(dir, "truncated.db");
+    writeFileSync(path, "");
+    const { code, stderr } = await cli("inbox", "list", "--sqlite", path);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`Error: ${path} exists but is empty (0 bytes), so it is not an inbox`);
+    expect(statSync(path).size).toBe(0);
   });
 
   test("an unreachable Redis exits 1 with a message, without the password", async () => {
