@@ -203,14 +203,14 @@ describe("a damaged inbox is never an empty inbox", () => {
 
   test("a marked inbox whose table is gone, or from a newer schema, is refused", () => {
     const gone = newFile();
-    new SqliteInbox({ path: gone }).close();
+    void new SqliteInbox({ path: gone }).close();
     const db = new BetterSqlite3(gone);
     db.exec("DROP TABLE ewr_inbox");
     db.close();
     expect(() => new SqliteInbox({ path: gone, create: true })).toThrow(`${gone} is marked as an inbox but its table ewr_inbox is gone`);
 
     const newer = newFile();
-    new SqliteInbox({ path: newer }).close();
+    void new SqliteInbox({ path: newer }).close();
     const future = new BetterSqlite3(newer);
     future.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     future.close();

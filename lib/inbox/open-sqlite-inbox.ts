@@ -44,7 +44,9 @@ export function openSqliteInbox({ path, create, busyTimeoutMs, Database }: OpenS
   // Never creates: a file removed since is an error here, not a new empty inbox.
   const db = open(path, true);
   try {
-    db.transaction(() => adopt(db, path, create === true)).immediate();
+    db.transaction(() => {
+      adopt(db, path, create === true);
+    }).immediate();
   } catch (error) {
     db.close();
     throw describeFailure(error, path);
@@ -62,7 +64,9 @@ function createInboxFile(path: string, open: (file: string) => SqliteDatabase): 
   try {
     const db = open(temp);
     try {
-      db.transaction(() => initialize(db)).immediate();
+      db.transaction(() => {
+        initialize(db);
+      }).immediate();
     } finally {
       db.close();
     }
@@ -111,9 +115,13 @@ function adopt(db: SqliteDatabase, path: string, create: boolean): void {
   if (table.length > 0 && COLUMNS.every((column) => names.has(column))) {
     // Made by a version that did not mark its files yet: the same table, so mark it.
     db.exec(SCHEMA);
-    return mark(db);
+    mark(db);
+    return;
   }
-  if (create) return initialize(db);
+  if (create) {
+    initialize(db);
+    return;
+  }
   const { n } = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM sqlite_schema").get() ?? { n: 0 };
   if (n === 0) {
     const what = statSync(path).size === 0 ? "is empty (0 bytes)" : "is an empty SQLite database";

@@ -40,6 +40,7 @@ function isNotFound(error: unknown, name: string): boolean {
  */
 function packageFile(): string | undefined {
   if (typeof __filename === "string") return __filename;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- a hook V8 calls itself, put back as it was
   const original = Error.prepareStackTrace;
   try {
     Error.prepareStackTrace = (_, stack) => stack;
