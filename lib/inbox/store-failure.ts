@@ -1,4 +1,3 @@
-import { errorMessage } from "./error-message.js";
 import { isUnstorableRecordError } from "./unstorable.js";
 
 /**
@@ -8,9 +7,6 @@ import { isUnstorableRecordError } from "./unstorable.js";
  */
 const SQLITE_RECORD_CODES = /^SQLITE_(CONSTRAINT|TOOBIG|MISMATCH)(_|$)/;
 
-/** Redis replies refusing an argument for its size (proto-max-bulk-len, string limits). */
-const REDIS_RECORD_REPLIES = /^ERR (string exceeds maximum allowed size|Protocol error: invalid bulk length)/;
-
 /**
  * Whether a store error is about the record rather than the store: a final answer,
  * since a retry of the same record fails the same way. Anything not recognised is
@@ -19,11 +15,7 @@ const REDIS_RECORD_REPLIES = /^ERR (string exceeds maximum allowed size|Protocol
 export function isRecordFailure(error: unknown): boolean {
   if (isUnstorableRecordError(error)) return true;
   const code = typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
-  if (typeof code === "string" && SQLITE_RECORD_CODES.test(code)) return true;
-  return isReplyError(error) && REDIS_RECORD_REPLIES.test(errorMessage(error));
-}
-
-// ioredis's ReplyError (from redis-errors): the server answered, with an error.
-function isReplyError(error: unknown): boolean {
-  return typeof error === "object" && error !== null && "name" in error && error.name === "ReplyError";
+  // Redis has no such error worth trusting: an argument over its size limit makes the
+  // server drop the connection, and ioredis resends what was in flight (an outage to us).
+  return typeof code === "string" && SQLITE_RECORD_CODES.test(code);
 }
