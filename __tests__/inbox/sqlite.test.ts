@@ -2,6 +2,7 @@ import { execFileSync, spawn } from "node:child_process";
 import {
   cpSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -91,6 +92,16 @@ describe("SqliteInbox on disk", () => {
       const out = execFileSync(process.execPath, ["-r", hook, "-e", program], { cwd: alone, encoding: "utf8" });
       expect(out).toMatch(/^TypeError: SqliteInbox needs the optional peer dependency better-sqlite3, and no copy of it was found/);
       expect(out).toContain("npm install better-sqlite3");
+      // A copy that is there but cannot load (a native build for another Node) says so itself.
+      mkdirSync(join(alone, "node_modules", "better-sqlite3"), { recursive: true });
+      writeFileSync(
+        join(alone, "node_modules", "better-sqlite3", "index.js"),
+        'throw new Error("compiled against a different Node.js version");',
+      );
+      expect(execFileSync(process.execPath, ["-r", hook, "-e", program], { cwd: alone, encoding: "utf8" })).toBe(
+        "Error: compiled against a different Node.js version\n",
+      );
+      rmSync(join(alone, "node_modules"), { recursive: true });
       // The same sources next to a node_modules holding it (as in an application) find it.
       symlinkSync(join(__dirname, "..", "..", "node_modules"), join(alone, "node_modules"));
       expect(execFileSync(process.execPath, ["-r", hook, "-e", program], { cwd: tmpdir(), encoding: "utf8" })).toBe("opened\n");
