@@ -18,9 +18,9 @@ export type WebhookErrorCode =
   | "invalid_payload"
   | "handler_failed"
   | "dispatch_timeout"
+  | "unstorable_payload"
   | "delivery_in_progress"
   | "store_unavailable"
-  | "unstorable_payload"
   | "shutting_down"
   | "internal_error";
 
@@ -43,11 +43,11 @@ const DEFAULT_STATUS: Record<WebhookErrorCode, number> = {
   invalid_payload: 400,
   handler_failed: 500,
   dispatch_timeout: 503,
-  delivery_in_progress: 503,
-  store_unavailable: 503,
   // 422, final: the store is healthy but can never hold this delivery, so a resend
   // would fail the same way (Misskey treats 4xx other than 408 and 429 as final).
   unstorable_payload: 422,
+  delivery_in_progress: 503,
+  store_unavailable: 503,
   shutting_down: 503,
   internal_error: 500,
 };

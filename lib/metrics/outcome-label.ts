@@ -22,9 +22,9 @@ const OUTCOMES = {
   invalid_payload: true,
   handler_failed: true,
   dispatch_timeout: true,
+  unstorable_payload: true,
   delivery_in_progress: true,
   store_unavailable: true,
-  unstorable_payload: true,
   shutting_down: true,
   internal_error: true,
 } as const satisfies Record<Outcome, true>;
