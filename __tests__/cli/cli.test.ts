@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
@@ -186,6 +187,30 @@ describe("inbox CLI usage", () => {
     expect(code).toBe(1);
     expect(stderr).toContain(`Error: ${path} exists but is empty (0 bytes), so it is not an inbox`);
     expect(statSync(path).size).toBe(0);
+  });
+
+  // Issue 13 item 7: a CLI that cannot see ioredis from where it is installed finds the
+  // application's copy from the working directory; "install it" only when there is none.
+  test("--redis finds ioredis from the working directory when the package cannot see it", () => {
+    const root = join(__dirname, "..", "..");
+    const alone = mkdtempSync(join(tmpdir(), "ewr-cli-alone-"));
+    try {
+      for (const part of ["cli", "inbox", "stores"]) cpSync(join(root, "lib", part), join(alone, "lib", part), { recursive: true });
+      const app = join(alone, "app");
+      mkdirSync(app);
+      const runCliAt = join(alone, "lib", "cli", "run-cli.ts");
+      const program = `require(${JSON.stringify(runCliAt)}).runCli(["inbox", "list", "--redis", ${JSON.stringify(server.url)}, "--json"]).then((code) => { process.exitCode = code; });`;
+      const hook = join(__dirname, "..", "helpers", "ts-require.cjs");
+      const run = () => spawnSync(process.execPath, ["-r", hook, "-e", program], { cwd: app, encoding: "utf8", timeout: 30_000 });
+      const absent = run();
+      expect(absent.status).toBe(1);
+      expect(absent.stderr).toContain("--redis needs the optional peer dependency ioredis, and no copy of it was found");
+      symlinkSync(join(root, "node_modules"), join(app, "node_modules"));
+      const found = run();
+      expect({ status: found.status, stdout: found.stdout, stderr: found.stderr }).toEqual({ status: 0, stdout: "[]\n", stderr: "" });
+    } finally {
+      rmSync(alone, { recursive: true, force: true });
+    }
   });
 
   test("an unreachable Redis exits 1 with a message, without the password", async () => {
