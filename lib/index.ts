@@ -38,7 +38,17 @@ export { createPokepayReceiver } from "./providers/pokepay/index.js";
 export type { PokepayEvents, PokepayMeta, PokepayReceiver, PokepayReceiverOptions } from "./providers/pokepay/index.js";
 
 export { RedisStore, type RedisStoreOptions } from "./stores/redis.js";
-export { MemoryInbox, SqliteInbox, RedisInbox, listInbox, showInbox, replayInbox, purgeInbox } from "./inbox/index.js";
+export {
+  MemoryInbox,
+  SqliteInbox,
+  RedisInbox,
+  listInbox,
+  showInbox,
+  replayInbox,
+  purgeInbox,
+  UnstorableRecordError,
+  isUnstorableRecordError,
+} from "./inbox/index.js";
 export type {
   InboxStore,
   InboxRecord,

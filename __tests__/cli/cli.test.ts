@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
@@ -162,6 +163,54 @@ describe("inbox CLI usage", () => {
     const { code, stdout } = await cli("--help");
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Usage: express-webhook-receivers inbox <command>/);
+  });
+
+  // Issue 13 item 7: a mistyped path used to be created, empty, and listed as "No records.".
+  test.each([["list"], ["show", "misskey:1"], ["replay", "misskey:1"], ["replay", "--failed"], ["purge"]])(
+    "%s on a path with no inbox exits 1 with a clear message and creates nothing",
+    async (...command) => {
+      const path = join(dir, "typo.db");
+      const { code, stdout, stderr } = await cli("inbox", ...command, "--sqlite", path);
+      expect({ code, stdout }).toEqual({ code: 1, stdout: "" });
+      expect(stderr).toBe(
+        `Error: No inbox at ${path}: the file does not exist (nothing was created). ` +
+          "Check the path: it is the `path` the receiver's SqliteInbox was given.\n",
+      );
+      expect(existsSync(path)).toBe(false);
+    },
+  );
+
+  test("an empty (truncated) inbox file exits 1 and is left as it is", async () => {
+    const path = join(dir, "truncated.db");
+    writeFileSync(path, "");
+    const { code, stderr } = await cli("inbox", "list", "--sqlite", path);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`Error: ${path} exists but is empty (0 bytes), so it is not an inbox`);
+    expect(statSync(path).size).toBe(0);
+  });
+
+  // Issue 13 item 7: a CLI that cannot see ioredis from where it is installed finds the
+  // application's copy from the working directory; "install it" only when there is none.
+  test("--redis finds ioredis from the working directory when the package cannot see it", () => {
+    const root = join(__dirname, "..", "..");
+    const alone = mkdtempSync(join(tmpdir(), "ewr-cli-alone-"));
+    try {
+      for (const part of ["cli", "inbox", "stores"]) cpSync(join(root, "lib", part), join(alone, "lib", part), { recursive: true });
+      const app = join(alone, "app");
+      mkdirSync(app);
+      const runCliAt = join(alone, "lib", "cli", "run-cli.ts");
+      const program = `require(${JSON.stringify(runCliAt)}).runCli(["inbox", "list", "--redis", ${JSON.stringify(server.url)}, "--json"]).then((code) => { process.exitCode = code; });`;
+      const hook = join(__dirname, "..", "helpers", "ts-require.cjs");
+      const run = () => spawnSync(process.execPath, ["-r", hook, "-e", program], { cwd: app, encoding: "utf8", timeout: 30_000 });
+      const absent = run();
+      expect(absent.status).toBe(1);
+      expect(absent.stderr).toContain("--redis needs the optional peer dependency ioredis, and no copy of it was found");
+      symlinkSync(join(root, "node_modules"), join(app, "node_modules"));
+      const found = run();
+      expect({ status: found.status, stdout: found.stdout, stderr: found.stderr }).toEqual({ status: 0, stdout: "[]\n", stderr: "" });
+    } finally {
+      rmSync(alone, { recursive: true, force: true });
+    }
   });
 
   test("an unreachable Redis exits 1 with a message, without the password", async () => {

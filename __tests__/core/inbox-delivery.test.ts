@@ -1,4 +1,12 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import type { WebhookError } from "../../lib/core/errors.js";
 import { MemoryInbox } from "../../lib/inbox/memory.js";
+import { RedisInbox } from "../../lib/inbox/redis.js";
+import { SqliteInbox } from "../../lib/inbox/sqlite.js";
+import { startRedisServer, type RedisServer } from "../helpers/redis-server.js";
 import type { InboxStore } from "../../lib/inbox/types.js";
 import { createMisskeyReceiver, createOkskyReceiver } from "../../lib/index.js";
 import { misskeyDelivery, okskyDelivery } from "../../lib/testing/index.js";
@@ -210,4 +218,51 @@ test("close() gives up on a hung listener after its timeout", async () => {
 test("replay() without an inbox is a usage error", async () => {
   const receiver = createMisskeyReceiver({ secret });
   await expect(receiver.replay("misskey:x")).rejects.toThrow(/inbox/);
+});
+
+// Item 5 of issue 12: whatever the receiver accepts, an inbox can store; what it cannot
+// is a final answer, never 503 store_unavailable (which Misskey resends until it gives up).
+describe("a body nested deeper than any inbox can serialise", () => {
+  const dir = mkdtempSync(join(tmpdir(), "ewr-unstorable-"));
+  let server: RedisServer;
+  let redis: Redis;
+  beforeAll(async () => {
+    server = await startRedisServer();
+    redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
+  });
+  afterAll(async () => {
+    await redis.quit();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const stores: [string, () => InboxStore][] = [
+    ["MemoryInbox", () => new MemoryInbox()],
+    ["SqliteInbox", () => new SqliteInbox({ path: join(dir, `${Math.random().toString(36).slice(2)}.sqlite`) })],
+    ["RedisInbox", () => new RedisInbox(redis, { prefix: `{unstorable-${Math.random().toString(36).slice(2)}}` })],
+  ];
+
+  test.each(stores)("%s: a final 4xx, not stored, not dispatched, reported with the event", async (_, open) => {
+    const inbox = open();
+    const receiver = misskey(inbox);
+    const errors: WebhookError[] = [];
+    receiver.onError((error) => void errors.push(error));
+    const seen: unknown[] = [];
+    receiver.onAny((event) => void seen.push(event));
+    const d = misskeyDelivery("note", { secret });
+    const depth = 100_000;
+    // Built as text: JSON.stringify itself could not write it.
+    const body = String(d.body).replace(/}$/, `,"deep":${'{"a":'.repeat(depth)}{}${"}".repeat(depth)}}`);
+    const answer = await receiver.receive({ ...d, body });
+    // Final: a 4xx that Misskey does not retry (it retries 408, 429 and 5xx).
+    expect(answer.status).toBeGreaterThanOrEqual(400);
+    expect(answer.status).toBeLessThan(500);
+    expect([408, 429]).not.toContain(answer.status);
+    expect(bodyOf(answer)["error"]).not.toBe("store_unavailable");
+    expect(errors.map((e) => e.code)).not.toContain("store_unavailable");
+    expect(errors).toHaveLength(1);
+    expect(seen).toEqual([]);
+    expect(await inbox.counts()).toEqual({ pending: 0, failed: 0, done: 0 });
+    await inbox.close();
+  });
 });

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { startRedisServer } from "../helpers/redis-server.js";
@@ -69,8 +69,59 @@ test("the CLI runs from its bin entry", () => {
     "express-webhook-receivers"
   ]!;
   const db = join(tmpdir(), `ewr-cli-${process.pid}.db`);
-  const out = run([bin, "inbox", "list", "--sqlite", db, "--json"]);
-  expect(JSON.parse(out)).toEqual([]);
+  try {
+    // The CLI never creates an inbox: a receiver's SqliteInbox does.
+    run([
+      "--input-type=module",
+      "-e",
+      `import { SqliteInbox } from "express-webhook-receivers"; new SqliteInbox({ path: ${JSON.stringify(db)} }).close();`,
+    ]);
+    const out = run([bin, "inbox", "list", "--sqlite", db, "--json"]);
+    expect(JSON.parse(out)).toEqual([]);
+  } finally {
+    rmSync(db, { force: true });
+  }
+});
+
+// Issue 13 item 7: better-sqlite3 is found from the package's own location, as Node
+// finds its dependencies, not only from the working directory. A bin linked from
+// elsewhere (a global install, `npm link`) run in another directory used to be told to
+// install it although it was there.
+describe.each(["esm", "cjs"])("the %s CLI, linked from elsewhere and run in another directory", (build) => {
+  let away: string;
+  beforeAll(() => {
+    away = mkdtempSync(join(tmpdir(), "ewr-cli-away-"));
+    mkdirSync(join(away, "bin"));
+    symlinkSync(join(root, "dist", build, "cli", "main.js"), join(away, "bin", "express-webhook-receivers"));
+  });
+  afterAll(() => {
+    rmSync(away, { recursive: true, force: true });
+  });
+  const cliAway = (args: string[]) =>
+    spawnSync(process.execPath, [join(away, "bin", "express-webhook-receivers"), ...args], {
+      cwd: away,
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+
+  test("finds better-sqlite3 and lists a real inbox", () => {
+    const db = join(away, "webhooks.db");
+    run([
+      "--input-type=module",
+      "-e",
+      `import { SqliteInbox } from "express-webhook-receivers"; new SqliteInbox({ path: ${JSON.stringify(db)} }).close();`,
+    ]);
+    const result = cliAway(["inbox", "list", "--sqlite", "webhooks.db", "--json"]);
+    expect(result.stderr).toBe("");
+    expect([result.status, JSON.parse(result.stdout)]).toEqual([0, []]);
+  });
+
+  test("a path with no inbox exits 1 and creates nothing", () => {
+    const result = cliAway(["inbox", "list", "--sqlite", "typo.db"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("No inbox at typo.db: the file does not exist (nothing was created).");
+    expect(existsSync(join(away, "typo.db"))).toBe(false);
+  });
 });
 
 describe("the published tarball, installed from the registry beside the newest major of every peer", () => {

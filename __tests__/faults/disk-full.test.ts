@@ -93,6 +93,67 @@ describe.each(providerCases)("$name with a SqliteInbox on a full disk", (provide
   );
 });
 
+// Item 5 of issue 12: a store error about the record (here a real SQLite constraint, a
+// trigger refusing it) is final, 422 unstorable_payload: resending cannot help. An
+// outage (here the file locked by another process's transaction) stays 503.
+describe.each(providerCases)("$name with a SqliteInbox that refuses a record, or is locked", (provider) => {
+  test(
+    provider.resends
+      ? "a refused record is a final 422 unstorable_payload; a locked file is 503 store_unavailable, and the resend is stored"
+      : "a refused record and a locked file are both dispatched directly, answered 200, reported",
+    async () => {
+      const path = join(dir, `inbox-${++files}.sqlite`);
+      const inbox = new SqliteInbox({ path, busyTimeoutMs: 50 });
+      inboxes.push(inbox);
+      const receiver = provider.create({ dispatchTimeoutMs: 200, inbox: { store: inbox, pollIntervalMs: 20, leaseMs: 500 } });
+      receivers.push(receiver);
+      const log = errorLog();
+      receiver.onError(log.listener);
+      const dispatched: unknown[] = [];
+      receiver.onAny((event) => void dispatched.push(event.payload));
+      live = await listen({ [provider.path]: receiver.router });
+
+      const other = new BetterSqlite3(path);
+      other.exec(`CREATE TRIGGER refuse BEFORE INSERT ON ewr_inbox WHEN NEW.payload LIKE '%"refuse-me"%'
+                  BEGIN SELECT RAISE(ABORT, 'this record is not wanted'); END`);
+      const refused = await post(live.port, provider.path, provider.delivery({ tag: "refuse-me" }));
+      expect(log.codes()).toEqual(["unstorable_payload"]);
+      expect((log.errors[0]!.cause as { code?: string }).code).toBe("SQLITE_CONSTRAINT_TRIGGER");
+      expect(log.errors[0]!.event?.payload).toMatchObject({ tag: "refuse-me" });
+      if (provider.resends) {
+        expect(refused.status).toBe(422);
+        expect(refused.body).toMatchObject({ error: "unstorable_payload" });
+        expect(dispatched).toEqual([]);
+      } else {
+        expect(refused.status).toBe(200);
+        expect(dispatched).toEqual([expect.objectContaining({ tag: "refuse-me" })]);
+      }
+
+      other.exec("BEGIN EXCLUSIVE");
+      const d = provider.delivery({ tag: "locked" });
+      const locked = await post(live.port, provider.path, d);
+      // (The worker's polls fail too while the file is locked: those carry no event.)
+      const [, busy, ...more] = log.errors.filter((e) => e.event !== undefined);
+      expect([busy?.code, more]).toEqual(["store_unavailable", []]);
+      expect((busy!.cause as { code?: string }).code).toBe("SQLITE_BUSY");
+      expect(busy!.event?.payload).toMatchObject({ tag: "locked" });
+      other.exec("COMMIT");
+      other.close();
+      if (provider.resends) {
+        expect(locked.status).toBe(503);
+        expect(locked.body).toMatchObject({ error: "store_unavailable" });
+        expect((await post(live.port, provider.path, d)).status).toBe(200);
+        await until("the resend to be done", async () => (await inbox.counts()).done === 1);
+        expect(dispatched).toEqual([expect.objectContaining({ tag: "locked" })]);
+      } else {
+        expect(locked.status).toBe(200);
+        expect(dispatched).toEqual([expect.objectContaining({ tag: "refuse-me" }), expect.objectContaining({ tag: "locked" })]);
+      }
+      expect(await inbox.counts()).toEqual({ pending: 0, failed: 0, done: provider.resends ? 1 : 0 });
+    },
+  );
+});
+
 describe("records stored before the disk filled up", () => {
   test("complete once they finish; a listener failure retries from the inbox after room is made", async () => {
     const misskey = providerCases.find((p) => p.name === "misskey")!;

@@ -1,4 +1,6 @@
 import type { InboxStore } from "../../lib/inbox/types.js";
+import { isRecordFailure } from "../../lib/inbox/store-failure.js";
+import { isUnstorableRecordError } from "../../lib/inbox/unstorable.js";
 import { newRecord } from "./new-record.js";
 
 /** Opens fresh, empty storage: `store`, and `twin` over the same storage where it can be shared. */
@@ -34,6 +36,35 @@ export function describeInboxContract(name: string, open: OpenInbox): void {
         updatedAt: T0,
       });
       expect(await store.get("misskey:absent")).toBeUndefined();
+    });
+
+    // Item 5 of issue 12: a record the store can never hold is an error of the record
+    // (final), never one that looks like an outage (which invites resends forever).
+    test.each([
+      ["nested 100,000 levels deep", () => nested(100_000)],
+      ["holding a cycle", () => cyclic()],
+      ["holding a BigInt", () => ({ amount: 10n })],
+    ])("a payload %s is refused as unstorable and nothing is stored", async (_, payload) => {
+      const record = newRecord({ payload: payload() });
+      const error: unknown = await store.add(record, { leaseMs: LEASE, now: T0 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isUnstorableRecordError(error)).toBe(true);
+      expect(isRecordFailure(error)).toBe(true);
+      expect(String(error)).toContain("payload");
+      expect(await store.get(record.key)).toBeUndefined();
+      expect(await store.counts()).toEqual({ pending: 0, failed: 0, done: 0 });
+      // The store is not harmed: the next record is stored as usual.
+      expect(await store.add(newRecord(), { leaseMs: LEASE, now: T0 })).toBe(true);
+    });
+
+    test("a listener changing its payload does not change what a retry reads", async () => {
+      const record = newRecord();
+      await store.add(record, { leaseMs: LEASE, now: T0 });
+      const first = await store.get(record.key);
+      (first!.payload as { list: unknown[] }).list.push("changed");
+      expect((await twin.get(record.key))?.payload).toEqual(record.payload);
     });
 
     test("a duplicate add resolves false and changes nothing", async () => {
@@ -186,4 +217,17 @@ export function describeInboxContract(name: string, open: OpenInbox): void {
       expect(await store.add(old, { leaseMs: LEASE, now: T0 + 62_000 })).toBe(true);
     });
   });
+}
+
+/** `{ a: { a: ... } }`, `depth` levels deep, built without recursion. */
+function nested(depth: number): unknown {
+  let value: unknown = {};
+  for (let i = 0; i < depth; i++) value = { a: value };
+  return value;
+}
+
+function cyclic(): unknown {
+  const value: { self?: unknown } = {};
+  value.self = value;
+  return value;
 }

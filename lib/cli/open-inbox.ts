@@ -1,5 +1,6 @@
 import { errorMessage } from "../inbox/error-message.js";
 import { RedisInbox } from "../inbox/redis.js";
+import { requirePeer } from "../inbox/require-peer.js";
 import { SqliteInbox } from "../inbox/sqlite.js";
 import type { InboxStore } from "../inbox/types.js";
 
@@ -12,10 +13,11 @@ export interface OpenedInbox {
 /** Opens the inbox the command line names: a SQLite file or a Redis server. */
 export async function openInbox(where: { sqlite: string } | { redis: string; prefix?: string }): Promise<OpenedInbox> {
   if ("sqlite" in where) {
-    const store = new SqliteInbox({ path: where.sqlite });
+    // Never create: a mistyped path must say so, not leave an empty inbox behind.
+    const store = new SqliteInbox({ path: where.sqlite, create: false });
     return { store, close: () => store.close() };
   }
-  const { Redis } = await loadIoredis();
+  const { Redis } = loadIoredis();
   // Fail fast: a CLI should say the server is unreachable, not retry forever.
   const redis = new Redis(where.redis, { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true });
   // Without a listener ioredis prints every error itself; we report the last one.
@@ -41,13 +43,16 @@ export async function openInbox(where: { sqlite: string } | { redis: string; pre
   };
 }
 
-async function loadIoredis(): Promise<{ Redis: typeof import("ioredis").Redis }> {
-  try {
-    const { Redis } = await import("ioredis");
-    return { Redis };
-  } catch (cause) {
-    throw new Error("--redis needs the optional peer dependency ioredis: npm install ioredis", { cause });
+function loadIoredis(): { Redis: typeof import("ioredis").Redis } {
+  const ioredis = requirePeer("ioredis") as Partial<typeof import("ioredis")> | undefined;
+  if (ioredis === undefined) {
+    throw new Error(
+      "--redis needs the optional peer dependency ioredis, and no copy of it was found (looked up from this " +
+        "package, the working directory and the running script): npm install ioredis",
+    );
   }
+  if (typeof ioredis.Redis !== "function") throw new Error("ioredis was found but does not export Redis (ioredis 5 or later is needed).");
+  return { Redis: ioredis.Redis };
 }
 
 /** The URL without its password, for messages. */

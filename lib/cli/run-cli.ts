@@ -37,7 +37,7 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositi
 
 /**
  * Runs `express-webhook-receivers <argv...>` and resolves its exit code: 0 done,
- * 1 failed (a record not found, the store unreachable), 2 usage error.
+ * 1 failed (no inbox at the path, a record not found, the store unreachable), 2 usage error.
  *
  * @example
  * process.exitCode = await runCli(["inbox", "list", "--sqlite", "inbox.sqlite"]);

@@ -9,7 +9,7 @@ Commands:
   purge                 Delete done and failed records (never pending ones)
 
 Options:
-  --sqlite <path>       The SqliteInbox database file
+  --sqlite <path>       The SqliteInbox database file (never created here)
   --redis <url>         The Redis server of a RedisInbox (needs ioredis installed)
   --prefix <prefix>     RedisInbox key prefix (default "{ewr:inbox}")
   --provider <name>     Only this provider's records (list, replay --failed, purge)
@@ -20,7 +20,7 @@ Options:
   --json                Machine-readable output
   -h, --help            Show this help
 
-Exit codes: 0 done, 1 failed (record not found, store unreachable), 2 usage error.
+Exit codes: 0 done, 1 failed (no inbox at the path, record not found, store unreachable), 2 usage error.
 `;
 
 /** A command line we cannot run as written: exit code 2. */

@@ -18,6 +18,7 @@ export type WebhookErrorCode =
   | "invalid_payload"
   | "handler_failed"
   | "dispatch_timeout"
+  | "unstorable_payload"
   | "delivery_in_progress"
   | "store_unavailable"
   | "dedupe_evicted"
@@ -43,6 +44,9 @@ const DEFAULT_STATUS: Record<WebhookErrorCode, number> = {
   invalid_payload: 400,
   handler_failed: 500,
   dispatch_timeout: 503,
+  // 422, final: the store is healthy but can never hold this delivery, so a resend
+  // would fail the same way (Misskey treats 4xx other than 408 and 429 as final).
+  unstorable_payload: 422,
   delivery_in_progress: 503,
   store_unavailable: 503,
   // Never an answer: a warning to onError and the logger (at warn) that the in-memory dedupe forgets ids early.

@@ -1,3 +1,4 @@
+import { isRecordFailure } from "../inbox/store-failure.js";
 import { acknowledge, refuse } from "./answer.js";
 import type { Delivery, DeliveryContext } from "./delivery.js";
 import type { DirectDelivery } from "./direct-delivery.js";
@@ -27,10 +28,15 @@ export class InboxDelivery implements Delivery {
     try {
       accepted = await this.#worker.accept(event, attempt);
     } catch (cause) {
-      const error = new WebhookError("store_unavailable", "The inbox could not store the delivery.", { cause, provider, event });
+      // An outage passes, so a resend may be stored; a record the store can never hold
+      // (unserialisable, refused by a constraint) is refused for good instead of
+      // inviting resends that would all fail the same way.
+      const error = isRecordFailure(cause)
+        ? new WebhookError("unstorable_payload", "The inbox can never store this delivery.", { cause, provider, event })
+        : new WebhookError("store_unavailable", "The inbox could not store the delivery.", { cause, provider, event });
       report(error);
-      // A resending provider will bring it back; for one that never does, dispatching
-      // without the inbox is better than losing the event.
+      // For a provider that never resends, dispatching without the inbox is better
+      // than losing the event, whatever the reason.
       return resends ? refuse(error) : this.#fallback.deliver(event, attempt);
     }
     if (accepted === "duplicate") return acknowledge("duplicate");

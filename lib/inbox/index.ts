@@ -8,3 +8,4 @@ export { showInbox } from "./show-inbox.js";
 export { replayInbox, type ReplayResult, type ReplayTarget } from "./replay-inbox.js";
 export { purgeInbox } from "./purge-inbox.js";
 export type { LeaseOptions } from "./types.js";
+export { UnstorableRecordError, isUnstorableRecordError } from "./unstorable.js";

@@ -1,40 +1,40 @@
-import { createRequire } from "node:module";
-import { join } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
-import type { SqliteDatabaseConstructor } from "./sqlite.js";
+import { requirePeer } from "./require-peer.js";
 
 // Only internal code sees better-sqlite3's types, so users need no `@types/better-sqlite3`.
 export type SqliteDatabase = BetterSqlite3.Database;
 
+/**
+ * better-sqlite3's default export (its `Database` class). Typed structurally so that
+ * this package's declarations do not need `@types/better-sqlite3`.
+ */
+export type SqliteDatabaseConstructor = new (filename: string, options?: { timeout?: number; fileMustExist?: boolean }) => object;
+
 const MISSING =
-  "SqliteInbox needs the optional peer dependency better-sqlite3: install better-sqlite3 " +
+  "SqliteInbox needs the optional peer dependency better-sqlite3, and no copy of it was found " +
+  "(looked up from this package, the working directory and the running script): install it " +
   "(npm install better-sqlite3), or pass its default export as the `Database` option.";
 
 /**
  * Opens `path` with better-sqlite3: `Database` if given, else the copy installed in the
- * application, resolved from the working directory, then from the running script (a
- * globally installed CLI). `createRequire` works the same in our ESM and CommonJS
- * builds, where neither `import.meta` nor `require` does.
+ * application, found as Node finds this package's own dependencies.
  */
-export function openSqliteDatabase(path: string, timeoutMs: number, Database?: SqliteDatabaseConstructor): SqliteDatabase {
+export function openSqliteDatabase(
+  path: string,
+  options: { timeout: number; fileMustExist?: boolean },
+  Database?: SqliteDatabaseConstructor,
+): SqliteDatabase {
   const constructor = Database ?? resolveBetterSqlite3();
-  const db = new constructor(path, { timeout: timeoutMs });
+  const db = new constructor(path, options);
   if (!isDatabase(db)) throw new TypeError("The `Database` option must be better-sqlite3's default export.");
   return db;
 }
 
 function resolveBetterSqlite3(): SqliteDatabaseConstructor {
-  const bases = [join(process.cwd(), "noop.js"), process.argv[1]].filter((base) => base !== undefined);
-  let firstError: unknown;
-  for (const base of bases) {
-    try {
-      const loaded: unknown = createRequire(base)("better-sqlite3");
-      if (isConstructor(loaded)) return loaded;
-    } catch (error) {
-      firstError ??= error;
-    }
-  }
-  throw new TypeError(MISSING, { cause: firstError });
+  const loaded = requirePeer("better-sqlite3");
+  if (loaded === undefined) throw new TypeError(MISSING);
+  if (!isConstructor(loaded)) throw new TypeError("better-sqlite3 was found but does not export its Database class.");
+  return loaded;
 }
 
 function isConstructor(value: unknown): value is SqliteDatabaseConstructor {

@@ -8,6 +8,7 @@ import {
   matchesPurge,
   PRUNE_EVERY_MS,
 } from "./records.js";
+import { storedJson } from "./unstorable.js";
 
 export interface MemoryInboxOptions {
   /** How long done records are kept (pruned opportunistically). @default 7 days */
@@ -15,12 +16,19 @@ export interface MemoryInboxOptions {
 }
 
 /**
+ * A record as kept here: payload and meta as JSON text, as the durable stores keep
+ * them, so what cannot be stored there fails here too, and a listener that changes
+ * its payload does not change what a retry gets.
+ */
+type Kept = Omit<InboxRecord, "payload" | "meta"> & { readonly payload: string | undefined; readonly meta: string | undefined };
+
+/**
  * An {@link InboxStore} in this process's memory, for tests and single-process use.
  * Not durable: everything it holds is lost when the process ends. Prefer
  * `SqliteInbox` (one machine) or `RedisInbox` (several instances) in production.
  */
 export class MemoryInbox implements InboxStore {
-  readonly #records = new Map<string, InboxRecord>();
+  readonly #records = new Map<string, Kept>();
   readonly #retainMs: number;
   #prunedAt = -Infinity;
 
@@ -33,6 +41,8 @@ export class MemoryInbox implements InboxStore {
     if (this.#records.has(record.key)) return false;
     this.#records.set(record.key, {
       ...record,
+      payload: record.payload === undefined ? undefined : storedJson("payload", record.payload),
+      meta: record.meta === undefined ? undefined : storedJson("meta", record.meta),
       status: "pending",
       attempts: 1,
       nextAttemptAt: now + leaseMs,
@@ -48,7 +58,9 @@ export class MemoryInbox implements InboxStore {
       .filter((r) => r.status === "pending" && r.nextAttemptAt <= now && (provider === undefined || r.provider === provider))
       .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || byReceivedAsc(a, b))
       .slice(0, limit);
-    return due.map((r) => this.#update(r, { attempts: r.attempts + 1, nextAttemptAt: now + leaseMs, updatedAt: now })).sort(byReceivedAsc);
+    return due
+      .map((r) => released(this.#update(r, { attempts: r.attempts + 1, nextAttemptAt: now + leaseMs, updatedAt: now })))
+      .sort(byReceivedAsc);
   }
 
   async complete(key: string, { now }: { now: number }): Promise<void> {
@@ -70,7 +82,8 @@ export class MemoryInbox implements InboxStore {
   }
 
   async get(key: string): Promise<InboxRecord | undefined> {
-    return this.#records.get(key);
+    const record = this.#records.get(key);
+    return record && released(record);
   }
 
   async list({ status, provider, limit = DEFAULT_LIST_LIMIT }: InboxFilter = {}): Promise<InboxRecord[]> {
@@ -78,7 +91,8 @@ export class MemoryInbox implements InboxStore {
     return [...this.#records.values()]
       .filter((r) => (status === undefined || r.status === status) && (provider === undefined || r.provider === provider))
       .sort(byReceivedDesc)
-      .slice(0, limit);
+      .slice(0, limit)
+      .map(released);
   }
 
   async requeue(keys: readonly string[], { now }: { now: number }): Promise<number> {
@@ -109,9 +123,18 @@ export class MemoryInbox implements InboxStore {
 
   async close(): Promise<void> {}
 
-  #update(record: InboxRecord, changes: Partial<InboxRecord>): InboxRecord {
+  #update(record: Kept, changes: Partial<Kept>): Kept {
     const next = { ...record, ...changes };
     this.#records.set(record.key, next);
     return next;
   }
+}
+
+/** A kept record as the store hands it out: a fresh copy of its payload and meta. */
+function released(record: Kept): InboxRecord {
+  return { ...record, payload: fromJson(record.payload), meta: fromJson(record.meta) };
+}
+
+function fromJson(text: string | undefined): unknown {
+  return text === undefined ? undefined : JSON.parse(text);
 }

@@ -1,3 +1,4 @@
+import { storedJson } from "./unstorable.js";
 import type { InboxRecord, InboxStatus, NewInboxRecord } from "./types.js";
 
 /** A new record as the field/value list of its Redis hash (absent fields are undefined). */
@@ -23,8 +24,8 @@ export function toHashFields(record: NewInboxRecord, nextAttemptAt: number, now:
     now,
   ];
   if (record.deliveryId !== undefined) fields.push("deliveryId", record.deliveryId);
-  if (record.payload !== undefined) fields.push("payload", JSON.stringify(record.payload));
-  if (record.meta !== undefined) fields.push("meta", JSON.stringify(record.meta));
+  if (record.payload !== undefined) fields.push("payload", storedJson("payload", record.payload));
+  if (record.meta !== undefined) fields.push("meta", storedJson("meta", record.meta));
   return fields;
 }
 

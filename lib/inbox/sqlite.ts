@@ -1,17 +1,28 @@
-import { openSqliteDatabase, type SqliteDatabase } from "./load-better-sqlite3.js";
+import type { SqliteDatabase, SqliteDatabaseConstructor } from "./load-better-sqlite3.js";
+import { openSqliteInbox } from "./open-sqlite-inbox.js";
+import { storedJson } from "./unstorable.js";
 import { byReceivedAsc, checkPositiveInteger, DEFAULT_LIST_LIMIT, DEFAULT_RETAIN_MS, PRUNE_EVERY_MS } from "./records.js";
-import { fromRow, SCHEMA, whereClause, type Row } from "./sqlite-rows.js";
+import { fromRow, whereClause, type Row } from "./sqlite-rows.js";
 import type { InboxFilter, InboxRecord, InboxStore, NewInboxRecord, PurgeFilter, LeaseOptions } from "./types.js";
 
-/**
- * better-sqlite3's default export (its `Database` class). Typed structurally so that
- * this package's declarations do not need `@types/better-sqlite3`.
- */
-export type SqliteDatabaseConstructor = new (filename: string, options?: { timeout?: number }) => object;
+export type { SqliteDatabaseConstructor };
 
 export interface SqliteInboxOptions {
   /** The database file (created if missing), or `":memory:"` for a throwaway one. */
   path: string;
+  /**
+   * Whether a new inbox may be made. By default a missing file is created, and an
+   * existing file is opened only if it is an inbox: one this package made (marked
+   * with SQLite's `application_id` and `user_version`), or one made by an earlier
+   * version (its table is recognised and the file marked). An existing file that is
+   * empty (0 bytes: truncated, or damaged), unreadable, another application's or
+   * without our table is refused with an error naming the path: a damaged inbox is
+   * never taken for an empty one. `true` also makes an inbox in an empty file or in
+   * an unmarked SQLite database (adding our table to it); `false` never makes one: the
+   * file must be an inbox already (what the CLI uses).
+   * @default undefined (create a missing file only)
+   */
+  create?: boolean;
   /** How long done records are kept; pruned opportunistically when records complete. @default 7 days */
   retainMs?: number;
   /**
@@ -24,7 +35,7 @@ export interface SqliteInboxOptions {
   synchronous?: "FULL" | "NORMAL";
   /** How long to wait for another process holding the write lock. @default 5000 */
   busyTimeoutMs?: number;
-  /** better-sqlite3's default export, if it cannot be resolved from the working directory. */
+  /** better-sqlite3's default export, if it cannot be found from this package or the working directory. */
   Database?: SqliteDatabaseConstructor;
 }
 
@@ -44,15 +55,15 @@ export class SqliteInbox implements InboxStore {
   readonly #leaseDue: (params: LeaseParams) => Row[];
   #prunedAt = -Infinity;
 
-  constructor({ path, retainMs = DEFAULT_RETAIN_MS, synchronous = "FULL", busyTimeoutMs = 5000, Database }: SqliteInboxOptions) {
+  constructor({ path, create, retainMs = DEFAULT_RETAIN_MS, synchronous = "FULL", busyTimeoutMs = 5000, Database }: SqliteInboxOptions) {
     if (typeof path !== "string" || path === "") throw new TypeError('SqliteInbox needs a `path` (a file, or ":memory:").');
     checkPositiveInteger("retainMs", retainMs);
     // Checked at run time for JavaScript callers, whatever the types say.
     if (!["FULL", "NORMAL"].includes(synchronous)) throw new TypeError('synchronous must be "FULL" or "NORMAL".');
-    const db = openSqliteDatabase(path, busyTimeoutMs, Database);
+    if (create !== undefined && typeof create !== "boolean") throw new TypeError("create must be true, false or left out.");
+    const db = openSqliteInbox({ path, create, busyTimeoutMs, Database });
     db.pragma("journal_mode = WAL");
     db.pragma(`synchronous = ${synchronous}`);
-    db.exec(SCHEMA);
     this.#db = db;
     this.#retainMs = retainMs;
     this.#statements = prepare(db);
@@ -71,8 +82,8 @@ export class SqliteInbox implements InboxStore {
       name: record.name,
       deliveryId: record.deliveryId ?? null,
       known: record.known ? 1 : 0,
-      payload: toJson(record.payload),
-      meta: toJson(record.meta),
+      payload: toJson("payload", record.payload),
+      meta: toJson("meta", record.meta),
       receivedAt: record.receivedAt,
       leaseUntil: now + leaseMs,
       now,
@@ -139,8 +150,8 @@ export class SqliteInbox implements InboxStore {
 
 type LeaseParams = { limit: number; leaseUntil: number; now: number; provider: string | null };
 
-function toJson(value: unknown): string | null {
-  return value === undefined ? null : JSON.stringify(value);
+function toJson(field: string, value: unknown): string | null {
+  return value === undefined ? null : storedJson(field, value);
 }
 
 function prepare(db: SqliteDatabase) {

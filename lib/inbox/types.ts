@@ -74,7 +74,10 @@ export interface InboxStore {
    * Stores a new record as `pending`, leased to the caller until `now + leaseMs`
    * (the receiver dispatches it at once, so `attempts` starts at 1). Resolves false,
    * changing nothing, when the key is already there: a duplicate delivery. (A done
-   * record pruned after `retainMs` is no longer there.)
+   * record pruned after `retainMs` is no longer there.) Rejects with an
+   * `UnstorableRecordError` for a record it can never hold (the receiver answers it as
+   * final, 422 `unstorable_payload`); any other rejection is taken for an outage (503
+   * `store_unavailable`, inviting a resend).
    */
   add(record: NewInboxRecord, options: { leaseMs: number; now: number }): Promise<boolean>;
   /**

@@ -22,6 +22,7 @@ const OUTCOMES = {
   invalid_payload: true,
   handler_failed: true,
   dispatch_timeout: true,
+  unstorable_payload: true,
   delivery_in_progress: true,
   store_unavailable: true,
   dedupe_evicted: true,
