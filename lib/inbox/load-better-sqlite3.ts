@@ -1,14 +1,9 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { requirePeer } from "./require-peer.js";
+import type { SqliteDatabaseConstructor } from "./sqlite-database-constructor.js";
 
 // Only internal code sees better-sqlite3's types, so users need no `@types/better-sqlite3`.
 export type SqliteDatabase = BetterSqlite3.Database;
-
-/**
- * better-sqlite3's default export (its `Database` class). Typed structurally so that
- * this package's declarations do not need `@types/better-sqlite3`.
- */
-export type SqliteDatabaseConstructor = new (filename: string, options?: { timeout?: number; fileMustExist?: boolean }) => object;
 
 const MISSING =
   "SqliteInbox needs the optional peer dependency better-sqlite3, and no copy of it was found " +

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { constants, copyFileSync, linkSync, rmSync, statSync } from "node:fs";
 import { errorMessage } from "./error-message.js";
-import { openSqliteDatabase, type SqliteDatabase, type SqliteDatabaseConstructor } from "./load-better-sqlite3.js";
+import { openSqliteDatabase, type SqliteDatabase } from "./load-better-sqlite3.js";
+import type { SqliteDatabaseConstructor } from "./sqlite-database-constructor.js";
 import { SCHEMA } from "./sqlite-rows.js";
 
 /** Written to every inbox file we make (SQLite's `application_id`): "EWRI". */

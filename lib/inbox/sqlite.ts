@@ -1,4 +1,5 @@
-import type { SqliteDatabase, SqliteDatabaseConstructor } from "./load-better-sqlite3.js";
+import type { SqliteDatabase } from "./load-better-sqlite3.js";
+import type { SqliteDatabaseConstructor } from "./sqlite-database-constructor.js";
 import { openSqliteInbox } from "./open-sqlite-inbox.js";
 import { storedJson } from "./unstorable.js";
 import { byReceivedAsc, checkPositiveInteger, DEFAULT_LIST_LIMIT, DEFAULT_RETAIN_MS, PRUNE_EVERY_MS } from "./records.js";
