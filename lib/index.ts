@@ -2,6 +2,7 @@ export { createMisskeyReceiver } from "./providers/misskey/index.js";
 export type { MisskeyEvents, MisskeyMeta, MisskeyReceiver, MisskeyReceiverOptions } from "./providers/misskey/index.js";
 
 export { WebhookError, isWebhookError } from "./core/errors.js";
+export { loose, type Loose } from "./core/loose.js";
 export type { WebhookErrorCode, ValidationIssue } from "./core/errors.js";
 export { WebhookReceiver } from "./core/receiver.js";
 export type { AnyEvent, EventMap } from "./core/receiver.js";

@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { MisskeyEventName, MisskeyPayloads, MisskeyNote, MisskeyUserLite } from "../../providers/misskey/schema.js";
 import { MISSKEY_SECRET_HEADER } from "../../providers/misskey/receiver.js";
+import type { Loose } from "../../core/loose.js";
 import { makeDelivery, type Delivery } from "../delivery.js";
 import { deepMerge } from "../encode.js";
 
-const user: MisskeyUserLite = {
+// Loose: the samples carry fields Misskey sends that the schemas do not check.
+const user: Loose<MisskeyUserLite> = {
   id: "9abc0000user",
   name: "Alice",
   username: "alice",
@@ -15,7 +17,7 @@ const user: MisskeyUserLite = {
   onlineStatus: "online",
 };
 
-const note: MisskeyNote = {
+const note: Loose<MisskeyNote> = {
   id: "9abc0000note",
   createdAt: "2026-11-23T05:00:00.000Z",
   userId: user.id,

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { OkskyJsonApiDocument } from "../../providers/oksky/normalize.js";
 import { OKSKY_SECRET_HEADER } from "../../providers/oksky/receiver.js";
+import { loose, type Loose } from "../../core/loose.js";
 import type { OkskyEventName, OkskyMessage, OkskyObject, OkskyPayloads, OkskyRoom, OkskySupport } from "../../providers/oksky/schema.js";
 import { makeDelivery, type Delivery } from "../delivery.js";
 import { deepMerge, encodeMultipart, encodeUrlencoded, toFormFields, type SampleContentType } from "../encode.js";
@@ -56,9 +57,9 @@ const support = (id: number): OkskySupport => ({
 });
 
 // Undocumented objects: only `id` is known, so the samples carry text fields besides it.
-const customer = (id: number): OkskyObject => ({ id, name: "山田 太郎", created_at: "2021-04-16T13:40:00.000+09:00" });
-const user = (id: number): OkskyObject => ({ id, name: "佐藤 花子", created_at: "2021-04-16T13:40:00.000+09:00" });
-const messageEvent = (id: number): OkskyObject => ({ id, kind: "read", created_at: "2021-04-16T13:45:00.000+09:00" });
+const customer = (id: number): Loose<OkskyObject> => ({ id, name: "山田 太郎", created_at: "2021-04-16T13:40:00.000+09:00" });
+const user = (id: number): Loose<OkskyObject> => ({ id, name: "佐藤 花子", created_at: "2021-04-16T13:40:00.000+09:00" });
+const messageEvent = (id: number): Loose<OkskyObject> => ({ id, kind: "read", created_at: "2021-04-16T13:45:00.000+09:00" });
 
 const objects: { [K in OkskyEventName]: (id: number) => OkskyPayloads[K]["object"] } = {
   "Message.create": message,
@@ -136,7 +137,7 @@ function resourceType(objectName: string): string {
 
 /** The envelope as a JSON:API document; `room_id`/`user_id` become relationships, as in OK SKY's resources API. */
 export function okskyJsonApiDocument(payload: { action: string; object_name: string; object: OkskyObject }): OkskyJsonApiDocument {
-  const { id, ...fields } = payload.object;
+  const { id, ...fields } = loose(payload.object);
   const relationships: Record<string, unknown> = {};
   for (const name of ["room", "user"]) {
     const key = `${name}_id`;
