@@ -228,6 +228,7 @@ describe("KakaoTalk Bizmessage receiver", () => {
   });
 
   test("without a secret the factory throws, unless allowUnauthenticated is set", async () => {
+    // @ts-expect-error -- no secret is a compile error; this checks the start-up error JavaScript callers get
     expect(() => createKakaoBizmessageReceiver({})).toThrow(/createKakaoBizmessageReceiver: set secret, or allowUnauthenticated/);
     expect(() => createKakaoBizmessageReceiver({ secret: "" })).toThrow(TypeError);
     const { receiver, post } = setup({ allowUnauthenticated: true });

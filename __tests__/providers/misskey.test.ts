@@ -1,19 +1,15 @@
 import express from "express";
 import request from "supertest";
 import type { WebhookError } from "../../lib/core/errors.js";
-import {
-  createMisskeyReceiver,
-  misskeyEventSchemas,
-  type MisskeyEventName,
-  type MisskeyReceiverOptions,
-} from "../../lib/providers/misskey/index.js";
+import type { ReceiverOptions } from "../../lib/core/options.js";
+import { createMisskeyReceiver, misskeyEventSchemas, type MisskeyEventName } from "../../lib/providers/misskey/index.js";
 import type { Delivery } from "../../lib/testing/delivery.js";
 import { misskeyDelivery, misskeyEventNames, misskeyPayload } from "../../lib/testing/samples/misskey.js";
 import { bodyOf } from "../fixtures/test-receiver.js";
 
 const SECRET = "misskey-hook-secret";
 
-function setup(options: Partial<MisskeyReceiverOptions> = {}) {
+function setup(options: ReceiverOptions = {}) {
   const errors: WebhookError[] = [];
   const receiver = createMisskeyReceiver({ secret: SECRET, ...options }).onError((error) => {
     errors.push(error);

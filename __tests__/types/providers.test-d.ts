@@ -10,7 +10,7 @@ import {
 
 const kakao = createKakaoBizmessageReceiver({ secret: ["new", "old"] });
 kakao.on("MESSAGE_RESULT_UPDATE", (e) => {
-  expectTypeOf(e.id).toEqualTypeOf<string | undefined>();
+  expectTypeOf(e.id).toEqualTypeOf<string>();
   const hook = e.payload.hooks[0];
   if (hook) {
     expectTypeOf(hook.recipientSeq).toEqualTypeOf<number>();

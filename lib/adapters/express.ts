@@ -4,7 +4,13 @@ import type { EventSchemas } from "../core/protocol.js";
 import type { WebhookRequest, WebhookResponse } from "../core/types.js";
 
 /** A receiver with its Express router. */
-export type ExpressWebhookReceiver<P extends string, S extends EventSchemas, M> = WebhookReceiver<P, S, M> & {
+export type ExpressWebhookReceiver<
+  P extends string,
+  S extends EventSchemas,
+  M,
+  I extends string | undefined = string | undefined,
+  U extends string | undefined = I,
+> = WebhookReceiver<P, S, M, I, U> & {
   /** An `express.Router` answering `POST /` (other methods: 405). Mount it with `app.use(path, router)`. */
   readonly router: Router;
 };
@@ -122,13 +128,13 @@ function isMountRoot(url: string): boolean {
 }
 
 /** Adds a lazily built `router` to a receiver. */
-export function withExpressRouter<P extends string, S extends EventSchemas, M>(
-  receiver: WebhookReceiver<P, S, M>,
-): ExpressWebhookReceiver<P, S, M> {
+export function withExpressRouter<P extends string, S extends EventSchemas, M, I extends string | undefined, U extends string | undefined>(
+  receiver: WebhookReceiver<P, S, M, I, U>,
+): ExpressWebhookReceiver<P, S, M, I, U> {
   let router: Router | undefined;
   Object.defineProperty(receiver, "router", {
     enumerable: true,
     get: () => (router ??= createExpressRouter(receiver)),
   });
-  return receiver as ExpressWebhookReceiver<P, S, M>;
+  return receiver as ExpressWebhookReceiver<P, S, M, I, U>;
 }
