@@ -468,7 +468,7 @@ describe("logging and secrecy", () => {
       { ...delivery, body: "" },
       { ...delivery, body: "x".repeat(5000) },
       misskeyDelivery("note", { secret: SECRET, overrides: { eventId: "" } }),
-      misskeyDelivery("note", { secret: SECRET, overrides: { body: { note: { id: 42 } } } }),
+      misskeyDelivery("note", { secret: SECRET, rawOverrides: { body: { note: { id: 42 } } } }),
     ];
   }
 

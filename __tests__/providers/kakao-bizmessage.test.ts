@@ -55,7 +55,7 @@ describe("KakaoTalk Bizmessage receiver", () => {
     const base = kakaoBizmessagePayload("MESSAGE_RESULT_UPDATE").hooks[0]!;
     const d = kakaoBizmessageDelivery("MESSAGE_RESULT_UPDATE", {
       secret: SECRET,
-      overrides: {
+      rawOverrides: {
         hooks: [
           { ...base, recipientSeq: "7", kakaoMessageType: "BRAND_MESSAGE_NORMAL", isAddedChannel: true },
           { ...base, recipientSeq: 8, kakaoMessageType: "SOME_FUTURE_TYPE", isAddedChannel: undefined, newField: "x" },
@@ -95,7 +95,7 @@ describe("KakaoTalk Bizmessage receiver", () => {
     });
     const d = kakaoBizmessageDelivery("MESSAGE_RESULT_UPDATE", {
       secret: SECRET,
-      overrides: {
+      rawOverrides: {
         productName: "SMS",
         event: "UNSUBSCRIBE",
         hooks: [{ hookId: "h1", recipientNo: "01012341234", unsubscribeNo: "08012341234" }],
@@ -173,7 +173,7 @@ describe("KakaoTalk Bizmessage receiver", () => {
     const base = kakaoBizmessagePayload("MESSAGE_RESULT_UPDATE").hooks[0]!;
     const d = kakaoBizmessageDelivery("MESSAGE_RESULT_UPDATE", {
       secret: SECRET,
-      overrides: { hooks: [{ ...base, recipientSeq: "first", isAddedChannel: "yes" }] },
+      rawOverrides: { hooks: [{ ...base, recipientSeq: "first", isAddedChannel: "yes" }] },
     });
     const res = await post(d);
     expect(res.status).toBe(400);

@@ -134,7 +134,7 @@ describe("typed payloads", () => {
     });
     const delivery = misskeyDelivery("note", {
       secret: SECRET,
-      overrides: { newTopLevel: 1, body: { note: { poll: { choices: [] }, visibility: "local-only" } } },
+      rawOverrides: { newTopLevel: 1, body: { note: { poll: { choices: [] }, visibility: "local-only" } } },
     });
     expect((await receiver.receive(delivery)).status).toBe(200);
     expect(note?.["poll"]).toEqual({ choices: [] });
@@ -277,7 +277,7 @@ describe("invalid deliveries (4xx: final for Misskey)", () => {
     receiver.onAny((e) => {
       any.push({ name: e.name, known: e.known, payload: e.payload, id: e.id });
     });
-    const delivery = misskeyDelivery("note", { secret: SECRET, overrides: { type: "noteDeleted", body: { noteId: "x" } } });
+    const delivery = misskeyDelivery("note", { secret: SECRET, rawOverrides: { type: "noteDeleted", body: { noteId: "x" } } });
     const response = await receiver.receive(delivery);
     expect(response.status).toBe(200);
     expect(named).not.toHaveBeenCalled();

@@ -47,7 +47,7 @@ describe("Pokepay receiver: events", () => {
       if (e.payload.status === "terminated") seen.push(["terminated", e.payload.operation_id, loose(e.payload).reason]);
       else seen.push([e.payload.status]);
     });
-    const d = pokepayDelivery("process_user_stats_operation", { token: TOKEN, overrides: { reason: "timeout" } });
+    const d = pokepayDelivery("process_user_stats_operation", { token: TOKEN, rawOverrides: { reason: "timeout" } });
     await post(d);
     await post(
       pokepayDelivery("process_user_stats_operation", { token: TOKEN, overrides: { operation_id: randomUUID(), status: "completed" } }),

@@ -2,9 +2,19 @@ import { randomBytes } from "node:crypto";
 import type { OkskyJsonApiDocument } from "../../providers/oksky/normalize.js";
 import { OKSKY_SECRET_HEADER } from "../../providers/oksky/receiver.js";
 import { loose, type Loose } from "../../core/loose.js";
-import type { OkskyEventName, OkskyMessage, OkskyObject, OkskyPayloads, OkskyRoom, OkskySupport } from "../../providers/oksky/schema.js";
+import type { z } from "zod";
+import type {
+  OkskyEventName,
+  OkskyEventSchemas,
+  OkskyMessage,
+  OkskyObject,
+  OkskyPayloads,
+  OkskyRoom,
+  OkskySupport,
+} from "../../providers/oksky/schema.js";
 import { makeDelivery, type Delivery } from "../delivery.js";
-import { deepMerge, encodeMultipart, encodeUrlencoded, toFormFields, type SampleContentType } from "../encode.js";
+import { applyOverrides, type OverrideOptions } from "../overrides.js";
+import { encodeMultipart, encodeUrlencoded, toFormFields, type SampleContentType } from "../encode.js";
 
 // Objects as OK SKY's docs show them (OKSKY/oksky-docs webhook/events); ids are fresh per call.
 const message = (id: number): OkskyMessage => ({
@@ -104,7 +114,7 @@ export function okskyPayload<K extends OkskyEventName>(event: K): OkskyPayloads[
  */
 export type OkskySampleLayout = "envelope" | "jsonapi" | "nested" | "payload-field" | "payload-file";
 
-export interface OkskyDeliveryOptions<K extends OkskyEventName> {
+export interface OkskyDeliveryOptions<K extends OkskyEventName> extends OverrideOptions<z.input<OkskyEventSchemas[K]>> {
   /** The secret to send; omit for none. */
   secret?: string;
   /** @default "application/json" */
@@ -113,8 +123,6 @@ export interface OkskyDeliveryOptions<K extends OkskyEventName> {
   layout?: OkskySampleLayout;
   /** The tenant, sent as `X-Oksky-App-Subdomain` and in the User-Agent. @default "example" */
   subdomain?: string;
-  /** Merged into the sample payload (nested objects merge, arrays replace). */
-  overrides?: Partial<OkskyPayloads[K]> | Record<string, unknown>;
 }
 
 /** The layouts that fit each content type, the default first. */
@@ -178,7 +186,7 @@ export function okskyDelivery<K extends OkskyEventName>(event: K, options: Oksky
   if (!LAYOUTS[contentType].includes(layout)) {
     throw new TypeError(`okskyDelivery: layout "${layout}" does not fit ${contentType} (use ${LAYOUTS[contentType].join(", ")}).`);
   }
-  const payload = deepMerge(okskyPayload(event), options.overrides);
+  const payload = applyOverrides(okskyPayload(event), options);
   const subdomain = options.subdomain ?? "example";
   const headers: Record<string, string> = { "user-agent": `Oksky-Hookshot/${subdomain}`, "x-oksky-app-subdomain": subdomain };
   if (options.secret !== undefined) headers[OKSKY_SECRET_HEADER.toLowerCase()] = options.secret;
