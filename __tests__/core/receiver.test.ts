@@ -106,7 +106,7 @@ describe("bodies in every form receive() takes", () => {
     const { receiver } = misskey();
     const seen: string[] = [];
     receiver.on("note", (e) => {
-      seen.push(e.id!);
+      seen.push(e.id);
     });
     const a = note();
     const b = note();

@@ -211,7 +211,7 @@ describe("dedupe and retries", () => {
     const { receiver, errors } = setup();
     const attempts: string[] = [];
     receiver.on("note", (e) => {
-      attempts.push(e.id!);
+      attempts.push(e.id);
       if (attempts.length === 1) throw new Error("transient");
     });
     const delivery = misskeyDelivery("note", { secret: SECRET });
