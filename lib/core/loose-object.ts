@@ -5,7 +5,7 @@ import { z } from "zod";
  * the shape does not name (a field a provider adds tomorrow must never refuse a
  * delivery), while the inferred type has no `[k: string]: unknown` index signature, so a
  * misspelt field is a compile error rather than an `unknown`. The fields kept at runtime
- * are reached through {@link loose}. `.extend()` keeps the runtime looseness (zod copies
+ * are reached through `loose()`. `.extend()` keeps the runtime looseness (zod copies
  * the definition, catchall included).
  *
  * An empty shape is typed `object` (zod would say `Record<string, never>`, which no
