@@ -87,7 +87,9 @@ export type HeaderSecretOptions = ReceiverOptions &
          * `secret: ({ params }) => secrets[params.tenant]` (undefined → 401).
          */
         secret: string | readonly string[] | SecretResolver<string | readonly string[]>;
-        allowUnauthenticated?: false;
+        // boolean, not false: `Omit<MisskeyReceiverOptions, "secret">` (helpers that add the
+        // secret themselves) keeps the key as boolean, and a given secret is checked anyway.
+        allowUnauthenticated?: boolean;
       }
     | {
         secret?: undefined;
@@ -106,7 +108,7 @@ export type GenericAuthOptions = ReceiverOptions &
     | {
         /** How requests prove they come from the provider. */
         auth: AuthOptions;
-        allowUnauthenticated?: false;
+        allowUnauthenticated?: boolean;
       }
     | {
         auth?: undefined;
