@@ -2,7 +2,6 @@ export { createMisskeyReceiver } from "./providers/misskey/index.js";
 export type { MisskeyEvents, MisskeyMeta, MisskeyReceiver, MisskeyReceiverOptions } from "./providers/misskey/index.js";
 
 export { WebhookError, isWebhookError } from "./core/errors.js";
-export { loose, type Loose } from "./core/loose.js";
 export type { WebhookErrorCode, ValidationIssue } from "./core/errors.js";
 export { WebhookReceiver } from "./core/receiver.js";
 export type { AnyEvent, EventMap } from "./core/receiver.js";
@@ -63,3 +62,4 @@ export type {
 } from "./core/hooks.js";
 export type { SecretContext, SecretResolver } from "./core/auth/resolve-secret.js";
 export type { Outcome, RouteMeta } from "./core/types.js";
+export { loose, type Loose } from "./core/loose.js";
