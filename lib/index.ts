@@ -74,3 +74,4 @@ export type {
 } from "./core/hooks.js";
 export type { SecretContext, SecretResolver } from "./core/auth/resolve-secret.js";
 export type { Outcome, RouteMeta } from "./core/types.js";
+export { loose, type Loose } from "./core/loose.js";

@@ -11,7 +11,7 @@ const seen: string[] = [];
 
 beforeAll(async () => {
   const misskey = createMisskeyReceiver({ secret: "s", bodyTimeoutMs: 150 });
-  misskey.on("note", (e) => void seen.push(e.id!));
+  misskey.on("note", (e) => void seen.push(e.id));
   const app = express();
   app.use("/hooks/misskey", misskey.router);
   server = app.listen(0, "127.0.0.1");

@@ -73,7 +73,7 @@ test("after maxAttempts a record is left failed with its error, and replay() run
   const seen: string[] = [];
   receiver.on("note", (e) => {
     if (fail) throw new Error("database down");
-    seen.push(e.id!);
+    seen.push(e.id);
   });
   const d = misskeyDelivery("note", { secret });
   const key = `misskey:${d.payload.eventId}`;

@@ -139,7 +139,7 @@ describe("with no logger option", () => {
     for (let i = 0; i < 5; i++) {
       const delivery = misskeyDelivery("note", {
         secret,
-        overrides: { eventId: `bad-${i}`, body: { note: { text: "private words", id: 42 } } },
+        rawOverrides: { eventId: `bad-${i}`, body: { note: { text: "private words", id: 42 } } },
       });
       expect((await misskey.receive(delivery)).status).toBe(400);
     }
@@ -301,7 +301,7 @@ describe("with no logger option", () => {
     misskey.onAny(() => {
       throw new Error("x");
     });
-    const delivery = misskeyDelivery("note", { secret, overrides: { type: "note\n[express-webhook-receivers] warn forged" } as never });
+    const delivery = misskeyDelivery("note", { secret, overrides: { type: "note\n[express-webhook-receivers] warn forged" } });
     await misskey.receive(delivery);
     expect(stderr.lines).toHaveLength(1);
     expect(stderr.lines[0]).toContain('event="note\\n[express-webhook-receivers] warn forged"');

@@ -234,6 +234,7 @@ describe("invalid options throw a TypeError naming the factory, the option, what
   });
 
   test("a generic-auth provider refuses to start without auth", () => {
+    // @ts-expect-error -- no auth is a compile error; this checks the start-up error JavaScript callers get
     expect(() => genericTestReceiver({})).toThrow(
       /createTestReceiver: set auth \(\{ token \}, \{ basic \}, \{ allowIps \} or \{ verify \}\)/,
     );

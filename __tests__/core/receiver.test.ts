@@ -1,7 +1,8 @@
 import { PassThrough } from "node:stream";
 import { inspect } from "node:util";
 import { isWebhookError, type WebhookError } from "../../lib/core/errors.js";
-import { createMisskeyReceiver, type MisskeyReceiverOptions } from "../../lib/providers/misskey/index.js";
+import type { ReceiverOptions } from "../../lib/core/options.js";
+import { createMisskeyReceiver } from "../../lib/providers/misskey/index.js";
 import { MemoryStore } from "../../lib/stores/memory.js";
 import type { DedupeStore } from "../../lib/stores/types.js";
 import { misskeyDelivery } from "../../lib/testing/samples/misskey.js";
@@ -9,7 +10,7 @@ import { bodyOf, deferred, recordingLogger, settle } from "../fixtures/test-rece
 
 const SECRET = "Sup3r-Secret-Hook-Value";
 
-function misskey(options: Omit<MisskeyReceiverOptions, "secret"> = {}) {
+function misskey(options: ReceiverOptions = {}) {
   const errors: WebhookError[] = [];
   const receiver = createMisskeyReceiver({ secret: SECRET, ...options }).onError((error) => {
     errors.push(error);
@@ -105,7 +106,7 @@ describe("bodies in every form receive() takes", () => {
     const { receiver } = misskey();
     const seen: string[] = [];
     receiver.on("note", (e) => {
-      seen.push(e.id!);
+      seen.push(e.id);
     });
     const a = note();
     const b = note();
@@ -467,7 +468,7 @@ describe("logging and secrecy", () => {
       { ...delivery, body: "" },
       { ...delivery, body: "x".repeat(5000) },
       misskeyDelivery("note", { secret: SECRET, overrides: { eventId: "" } }),
-      misskeyDelivery("note", { secret: SECRET, overrides: { body: { note: { id: 42 } } } }),
+      misskeyDelivery("note", { secret: SECRET, rawOverrides: { body: { note: { id: 42 } } } }),
     ];
   }
 

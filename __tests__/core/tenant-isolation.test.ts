@@ -154,7 +154,7 @@ describe("without route params: scoped by a fingerprint of the credentials the r
     const misskey = createMisskeyReceiver({ secret: ({ headers }) => rotating.get(String(headers["x-tenant"])), ...options });
     receivers.push(misskey);
     const seen: string[] = [];
-    misskey.on("note", (e) => void seen.push(`${e.id}`));
+    misskey.on("note", (e) => void seen.push(e.id));
     const app = express();
     app.use("/hooks/misskey", misskey.router);
     const send = (tenant: string, secret: string, eventId: string) => {

@@ -70,7 +70,7 @@ test("a failure on one instance is released, so the resend to the other instance
     throw new Error("instance a is broken");
   });
   const seen: string[] = [];
-  b.receiver.on("note", (e) => void seen.push(e.id!));
+  b.receiver.on("note", (e) => void seen.push(e.id));
   const d = misskeyDelivery("note", { secret: "s" });
   expect((await request(a.app).post("/hooks/misskey").set(d.headers).send(d.body)).status).toBe(500);
   expect((await request(b.app).post("/hooks/misskey").set(d.headers).send(d.body)).status).toBe(200);
@@ -89,9 +89,9 @@ test("two instances sharing a Redis inbox: a failed delivery is retried by which
       failures += 1;
       throw new Error("first try fails");
     }
-    done.push(e.id!);
+    done.push(e.id);
   });
-  b.receiver.on("note", (e) => void done.push(e.id!));
+  b.receiver.on("note", (e) => void done.push(e.id));
   const d = misskeyDelivery("note", { secret: "s" });
   expect((await request(a.app).post("/hooks/misskey").set(d.headers).send(d.body)).status).toBe(200);
   // Whichever instance leases the retry, it succeeds there, once.

@@ -71,7 +71,7 @@ async function underLoad(prefix: string, outage: () => Promise<void>): Promise<O
   const dispatched = new Map<string, number>();
   let n = 0;
   misskey.on("note", async (event) => {
-    dispatched.set(event.id!, (dispatched.get(event.id!) ?? 0) + 1);
+    dispatched.set(event.id, (dispatched.get(event.id) ?? 0) + 1);
     // Some listeners run a while, so claims and "done" marks are under way at the kill.
     if (++n % 4 === 0) await sleep(50);
   });

@@ -60,7 +60,7 @@ describe("RedisStore dedupe while Redis is down", () => {
     const log = errorLog();
     receiver.onError(log.listener);
     const dispatched: string[] = [];
-    receiver.on("note", (e) => void dispatched.push(e.id!));
+    receiver.on("note", (e) => void dispatched.push(e.id));
     live = await listen({ "/hooks/misskey": receiver.router });
     const path = "/hooks/misskey";
 
@@ -140,8 +140,8 @@ describe("RedisInbox while Redis is down", () => {
     const gate = deferred();
     const calls = new Map<string, number>();
     misskey.on("note", async (e) => {
-      const n = (calls.get(e.id!) ?? 0) + 1;
-      calls.set(e.id!, n);
+      const n = (calls.get(e.id) ?? 0) + 1;
+      calls.set(e.id, n);
       if (e.id === held.payload.eventId && n === 1) await gate.promise;
       if (e.id === failsOnce.payload.eventId && n === 1) throw new Error("first attempt fails");
     });

@@ -28,7 +28,7 @@ describe("in-memory dedupe evictions", () => {
     const store = new MemoryStore({ maxEntries: 3 });
     const misskey = createMisskeyReceiver({ secret, logger, dedupe: store, hooks: metrics.hooks });
     const dispatched: string[] = [];
-    misskey.on("note", (event) => void dispatched.push(event.id!));
+    misskey.on("note", (event) => void dispatched.push(event.id));
     const deliveries = Array.from({ length: 5 }, () => misskeyDelivery("note", { secret }));
 
     expect(valueOf(await scrape(registry), "webhook_dedupe_evictions_total", { provider: "misskey" })).toBeUndefined();

@@ -56,7 +56,7 @@ describe("scraping after real requests through real receivers", () => {
       await post("/hooks/misskey", misskeyDelivery("follow", { secret: MISSKEY_SECRET })), // 500 listener threw
       await post("/hooks/misskey", misskeyDelivery("note", { secret: MISSKEY_SECRET, overrides: { type: "brandNewEvent" } })), // unknown, ok
       await post("/hooks/misskey", misskeyDelivery("note", { secret: MISSKEY_SECRET, overrides: { type: "anotherNewOne" } })), // unknown, ok
-      await post("/hooks/misskey", misskeyDelivery("reply", { secret: MISSKEY_SECRET, overrides: { body: { note: "not a note" } } })), // 400 invalid
+      await post("/hooks/misskey", misskeyDelivery("reply", { secret: MISSKEY_SECRET, rawOverrides: { body: { note: "not a note" } } })), // 400 invalid
       await request(app).get("/hooks/misskey"), // 405
       await post("/hooks/oksky", okskyDelivery("Message.create", { secret: OKSKY_SECRET })), // ok
       await post("/hooks/oksky", okskyDelivery("Message.create", { secret: "forged" })), // 401

@@ -55,7 +55,7 @@ describe("KakaoTalk Bizmessage receiver", () => {
     const base = kakaoBizmessagePayload("MESSAGE_RESULT_UPDATE").hooks[0]!;
     const d = kakaoBizmessageDelivery("MESSAGE_RESULT_UPDATE", {
       secret: SECRET,
-      overrides: {
+      rawOverrides: {
         hooks: [
           { ...base, recipientSeq: "7", kakaoMessageType: "BRAND_MESSAGE_NORMAL", isAddedChannel: true },
           { ...base, recipientSeq: 8, kakaoMessageType: "SOME_FUTURE_TYPE", isAddedChannel: undefined, newField: "x" },
@@ -95,7 +95,7 @@ describe("KakaoTalk Bizmessage receiver", () => {
     });
     const d = kakaoBizmessageDelivery("MESSAGE_RESULT_UPDATE", {
       secret: SECRET,
-      overrides: {
+      rawOverrides: {
         productName: "SMS",
         event: "UNSUBSCRIBE",
         hooks: [{ hookId: "h1", recipientNo: "01012341234", unsubscribeNo: "08012341234" }],
@@ -173,7 +173,7 @@ describe("KakaoTalk Bizmessage receiver", () => {
     const base = kakaoBizmessagePayload("MESSAGE_RESULT_UPDATE").hooks[0]!;
     const d = kakaoBizmessageDelivery("MESSAGE_RESULT_UPDATE", {
       secret: SECRET,
-      overrides: { hooks: [{ ...base, recipientSeq: "first", isAddedChannel: "yes" }] },
+      rawOverrides: { hooks: [{ ...base, recipientSeq: "first", isAddedChannel: "yes" }] },
     });
     const res = await post(d);
     expect(res.status).toBe(400);
@@ -228,6 +228,7 @@ describe("KakaoTalk Bizmessage receiver", () => {
   });
 
   test("without a secret the factory throws, unless allowUnauthenticated is set", async () => {
+    // @ts-expect-error -- no secret is a compile error; this checks the start-up error JavaScript callers get
     expect(() => createKakaoBizmessageReceiver({})).toThrow(/createKakaoBizmessageReceiver: set secret, or allowUnauthenticated/);
     expect(() => createKakaoBizmessageReceiver({ secret: "" })).toThrow(TypeError);
     const { receiver, post } = setup({ allowUnauthenticated: true });

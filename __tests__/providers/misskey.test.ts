@@ -1,19 +1,15 @@
 import express from "express";
 import request from "supertest";
 import type { WebhookError } from "../../lib/core/errors.js";
-import {
-  createMisskeyReceiver,
-  misskeyEventSchemas,
-  type MisskeyEventName,
-  type MisskeyReceiverOptions,
-} from "../../lib/providers/misskey/index.js";
+import type { ReceiverOptions } from "../../lib/core/options.js";
+import { createMisskeyReceiver, misskeyEventSchemas, type MisskeyEventName } from "../../lib/providers/misskey/index.js";
 import type { Delivery } from "../../lib/testing/delivery.js";
 import { misskeyDelivery, misskeyEventNames, misskeyPayload } from "../../lib/testing/samples/misskey.js";
 import { bodyOf } from "../fixtures/test-receiver.js";
 
 const SECRET = "misskey-hook-secret";
 
-function setup(options: Partial<MisskeyReceiverOptions> = {}) {
+function setup(options: ReceiverOptions = {}) {
   const errors: WebhookError[] = [];
   const receiver = createMisskeyReceiver({ secret: SECRET, ...options }).onError((error) => {
     errors.push(error);
@@ -138,7 +134,7 @@ describe("typed payloads", () => {
     });
     const delivery = misskeyDelivery("note", {
       secret: SECRET,
-      overrides: { newTopLevel: 1, body: { note: { poll: { choices: [] }, visibility: "local-only" } } },
+      rawOverrides: { newTopLevel: 1, body: { note: { poll: { choices: [] }, visibility: "local-only" } } },
     });
     expect((await receiver.receive(delivery)).status).toBe(200);
     expect(note?.["poll"]).toEqual({ choices: [] });
@@ -215,7 +211,7 @@ describe("dedupe and retries", () => {
     const { receiver, errors } = setup();
     const attempts: string[] = [];
     receiver.on("note", (e) => {
-      attempts.push(e.id!);
+      attempts.push(e.id);
       if (attempts.length === 1) throw new Error("transient");
     });
     const delivery = misskeyDelivery("note", { secret: SECRET });
@@ -281,7 +277,7 @@ describe("invalid deliveries (4xx: final for Misskey)", () => {
     receiver.onAny((e) => {
       any.push({ name: e.name, known: e.known, payload: e.payload, id: e.id });
     });
-    const delivery = misskeyDelivery("note", { secret: SECRET, overrides: { type: "noteDeleted", body: { noteId: "x" } } });
+    const delivery = misskeyDelivery("note", { secret: SECRET, rawOverrides: { type: "noteDeleted", body: { noteId: "x" } } });
     const response = await receiver.receive(delivery);
     expect(response.status).toBe(200);
     expect(named).not.toHaveBeenCalled();

@@ -172,6 +172,7 @@ describe("authentication", () => {
   });
 
   test("a receiver without a secret refuses to start unless told so", () => {
+    // @ts-expect-error -- no secret is a compile error; this checks the start-up error JavaScript callers get
     expect(() => createOkskyReceiver({})).toThrow(/createOkskyReceiver: set secret/);
     expect(() => createOkskyReceiver({ secret: "" })).toThrow(/option "secret" must be a non-empty string/);
     expect(() => createOkskyReceiver({ allowUnauthenticated: true })).not.toThrow();

@@ -3,6 +3,7 @@ import { mount } from "../fixtures/mount.js";
 import { randomUUID } from "node:crypto";
 import express from "express";
 import { createPokepayReceiver, type PokepayEventName, type PokepayReceiverOptions } from "../../lib/providers/pokepay/index.js";
+import { loose } from "../../lib/index.js";
 import { pokepayDelivery, pokepayEventNames, pokepayPayload } from "../../lib/testing/samples/pokepay.js";
 
 const TOKEN = "pokepay-token";
@@ -43,10 +44,10 @@ describe("Pokepay receiver: events", () => {
     const { receiver, post } = setup();
     const seen: unknown[] = [];
     receiver.on("process_user_stats_operation", (e) => {
-      if (e.payload.status === "terminated") seen.push(["terminated", e.payload.operation_id, e.payload["reason"]]);
+      if (e.payload.status === "terminated") seen.push(["terminated", e.payload.operation_id, loose(e.payload).reason]);
       else seen.push([e.payload.status]);
     });
-    const d = pokepayDelivery("process_user_stats_operation", { token: TOKEN, overrides: { reason: "timeout" } });
+    const d = pokepayDelivery("process_user_stats_operation", { token: TOKEN, rawOverrides: { reason: "timeout" } });
     await post(d);
     await post(
       pokepayDelivery("process_user_stats_operation", { token: TOKEN, overrides: { operation_id: randomUUID(), status: "completed" } }),

@@ -10,6 +10,7 @@ misskey.on("note", (e) => {
   expectTypeOf(e.provider).toEqualTypeOf<"misskey">();
   expectTypeOf(e.payload.body.note.text).toEqualTypeOf<string | null>();
   expectTypeOf(e.payload.eventId).toEqualTypeOf<string>();
+  expectTypeOf(e.id).toEqualTypeOf<string>();
   expectTypeOf(e.meta.host).toEqualTypeOf<string | undefined>();
   expectTypeOf(e.receivedAt).toEqualTypeOf<Date>();
 });

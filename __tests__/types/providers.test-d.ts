@@ -10,7 +10,7 @@ import {
 
 const kakao = createKakaoBizmessageReceiver({ secret: ["new", "old"] });
 kakao.on("MESSAGE_RESULT_UPDATE", (e) => {
-  expectTypeOf(e.id).toEqualTypeOf<string | undefined>();
+  expectTypeOf(e.id).toEqualTypeOf<string>();
   const hook = e.payload.hooks[0];
   if (hook) {
     expectTypeOf(hook.recipientSeq).toEqualTypeOf<number>();
@@ -26,6 +26,7 @@ const oneinbox = createOneInboxReceiver({ auth: { token: "t" } });
 oneinbox.on("call.ended", (e) => {
   expectTypeOf(e.name).toEqualTypeOf<"call.ended">();
   expectTypeOf(e.payload.call_id).toEqualTypeOf<string>();
+  expectTypeOf(e.id).toEqualTypeOf<string>();
 });
 oneinbox.on(["transcript.partial", "transcript.final"], (e) => {
   expectTypeOf(e.payload.messages[0]!.role).toExtend<string>();
@@ -36,6 +37,7 @@ const pokepay = createPokepayReceiver({ auth: { basic: { username: "u", password
 pokepay.on("process_user_stats_operation", (e) => {
   expectTypeOf(e.payload.task).toEqualTypeOf<"process_user_stats_operation">();
   expectTypeOf(e.payload.operation_id).toEqualTypeOf<string | null | undefined>();
+  expectTypeOf(e.id).toEqualTypeOf<string | undefined>();
 });
 
 createOneInboxReceiver({ allowUnauthenticated: true });

@@ -8,11 +8,13 @@ import {
   createOkskyReceiver,
   createOneInboxReceiver,
   createPokepayReceiver,
+  loose,
   SqliteInbox,
 } from "../../lib/index.js";
 import type { MisskeyNote } from "../../lib/providers/misskey/index.js";
 import { webhookMetrics } from "../../lib/metrics/index.js";
 import { webhookTracing } from "../../lib/tracing/index.js";
+import { misskeyDelivery } from "../../lib/testing/index.js";
 
 declare const env: Record<string, string>;
 declare function handle(tenant: string | undefined, host: string | undefined, note: MisskeyNote): void;
@@ -49,3 +51,11 @@ const metrics = webhookMetrics({ registry });
 createOkskyReceiver({ secret: "s", inbox, hooks: [metrics.hooks, webhookTracing()] });
 createMisskeyReceiver({ secret: "s", inbox: { store: inbox, maxAttempts: 8 } });
 metrics.observeInbox(inbox);
+
+misskey.on("note", (e) => {
+  const { poll } = loose(e.payload.body.note); // unknown: check it before use
+  if (poll) console.log("a note with a poll", poll);
+});
+
+misskeyDelivery("note", { secret: "test-secret", overrides: { body: { note: { text: "hi" } } } });
+misskeyDelivery("note", { secret: "s", rawOverrides: { body: { note: { poll: null } } } });

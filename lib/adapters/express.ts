@@ -5,7 +5,13 @@ import { noticesOf } from "./mount-notices.js";
 import { createNodeHandler, type NodeHandler } from "./node-handler.js";
 
 /** A receiver with its Express router and its plain handler. */
-export type ExpressWebhookReceiver<P extends string, S extends EventSchemas, M> = WebhookReceiver<P, S, M> & {
+export type ExpressWebhookReceiver<
+  P extends string,
+  S extends EventSchemas,
+  M,
+  I extends string | undefined = string | undefined,
+  U extends string | undefined = I,
+> = WebhookReceiver<P, S, M, I, U> & {
   /**
    * An `express.Router` answering `POST /` (other methods: 405). Mount it with
    * `app.use(path, router)`; as a route handler (`app.post(path, router)`) it answers too.
@@ -76,9 +82,9 @@ function reachedThroughRoute(req: Request, router: Router): boolean {
 }
 
 /** Adds a lazily built `router` and `handler` to a receiver. */
-export function withExpressRouter<P extends string, S extends EventSchemas, M>(
-  receiver: WebhookReceiver<P, S, M>,
-): ExpressWebhookReceiver<P, S, M> {
+export function withExpressRouter<P extends string, S extends EventSchemas, M, I extends string | undefined, U extends string | undefined>(
+  receiver: WebhookReceiver<P, S, M, I, U>,
+): ExpressWebhookReceiver<P, S, M, I, U> {
   let router: Router | undefined;
   let handler: NodeHandler | undefined;
   Object.defineProperty(receiver, "router", {
@@ -89,5 +95,5 @@ export function withExpressRouter<P extends string, S extends EventSchemas, M>(
     enumerable: true,
     get: () => (handler ??= createNodeHandler(receiver)),
   });
-  return receiver as ExpressWebhookReceiver<P, S, M>;
+  return receiver as ExpressWebhookReceiver<P, S, M, I, U>;
 }

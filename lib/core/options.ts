@@ -81,28 +81,52 @@ export interface InboxOptions {
   maxBackoffMs?: number;
 }
 
-/** Options of a provider that sends a static secret in a header. */
-export interface HeaderSecretOptions extends ReceiverOptions {
-  /**
-   * The secret set at the provider; several are accepted at once, for rotation. A
-   * function finds it per request, e.g. per tenant from a route parameter:
-   * `secret: ({ params }) => secrets.get(params.tenant ?? "")` over a `Map` (or
-   * `Object.hasOwn` on a plain object). What it returns besides non-empty strings
-   * (undefined, `""`, an object) is no secret: 401, as a wrong secret. Its deliveries
-   * are deduplicated and stored per tenant.
-   */
-  secret?: string | readonly string[] | SecretResolver<string | readonly string[]>;
-  /** Accept deliveries with no secret at all (only where the provider has none set). */
-  allowUnauthenticated?: boolean;
-}
+/**
+ * Options of a provider that sends a static secret in a header: `secret`, or
+ * `allowUnauthenticated: true` written out (a receiver without either does not compile,
+ * and throws at construction for JavaScript callers).
+ */
+export type HeaderSecretOptions = ReceiverOptions &
+  (
+    | {
+        /**
+         * The secret set at the provider; several are accepted at once, for rotation. A
+         * function finds it per request, e.g. per tenant from a route parameter:
+         * `secret: ({ params }) => secrets.get(params.tenant ?? "")` over a `Map` (or
+         * `Object.hasOwn` on a plain object). What it returns besides non-empty strings
+         * (undefined, `""`, an object) is no secret: 401, as a wrong secret. Its deliveries
+         * are deduplicated and stored per tenant.
+         */
+        secret: string | readonly string[] | SecretResolver<string | readonly string[]>;
+        // boolean, not false: `Omit<MisskeyReceiverOptions, "secret">` (helpers that add the
+        // secret themselves) keeps the key as boolean, and a given secret is checked anyway.
+        allowUnauthenticated?: boolean;
+      }
+    | {
+        secret?: undefined;
+        /** Accept deliveries with no secret at all (only where the provider has none set). */
+        allowUnauthenticated: true;
+      }
+  );
 
-/** Options of a provider that documents no signature. */
-export interface GenericAuthOptions extends ReceiverOptions {
-  /** How requests prove they come from the provider. Required unless `allowUnauthenticated`. */
-  auth?: AuthOptions;
-  /** Accept any request (only behind something else that authenticates). */
-  allowUnauthenticated?: boolean;
-}
+/**
+ * Options of a provider that documents no signature: `auth`, or `allowUnauthenticated:
+ * true` written out (a receiver without either does not compile, and throws at
+ * construction for JavaScript callers).
+ */
+export type GenericAuthOptions = ReceiverOptions &
+  (
+    | {
+        /** How requests prove they come from the provider. */
+        auth: AuthOptions;
+        allowUnauthenticated?: boolean;
+      }
+    | {
+        auth?: undefined;
+        /** Accept any request (only behind something else that authenticates). */
+        allowUnauthenticated: true;
+      }
+  );
 
 /** Options after validation, with every default applied. */
 export interface ResolvedOptions {

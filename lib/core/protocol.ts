@@ -7,17 +7,26 @@ import type { WebhookRequest } from "./types.js";
 export type EventSchemas = Readonly<Record<string, z.ZodType>>;
 
 /** What names an event and identifies its delivery. */
-export interface Identity {
+export interface Identity<I extends string | undefined = string | undefined> {
   name: string;
   /** The delivery id for dedupe; undefined where the provider sends none. */
-  id: string | undefined;
+  id: I;
 }
 
 /**
  * One provider's protocol sheet: what it sends, how an event is named and a delivery
  * identified, how it wants to be answered. The pipeline does the rest.
+ *
+ * `I` types the delivery id of a known event, `U` that of an unknown one: `string` where
+ * the provider always sends one, so listeners need not check.
  */
-export interface ProviderProtocol<P extends string, S extends EventSchemas, M> {
+export interface ProviderProtocol<
+  P extends string,
+  S extends EventSchemas,
+  M,
+  I extends string | undefined = string | undefined,
+  U extends string | undefined = I,
+> {
   readonly provider: P;
   /** Known events; any other name reaches `onAny` as an unknown event. */
   readonly events: S;
@@ -28,7 +37,7 @@ export interface ProviderProtocol<P extends string, S extends EventSchemas, M> {
   /** Brings the parsed body to the shape the schemas describe (e.g. form layouts). */
   normalize?(body: unknown, format: BodyFormat): unknown;
   /** Checks the envelope and names the event; throws `invalid_envelope`. */
-  identify(payload: unknown): Identity;
+  identify(payload: unknown): Identity<I | U>;
   /** Delivery metadata from the request (headers), given to listeners as `event.meta`. */
   meta(request: WebhookRequest, payload: unknown): M;
   /**

@@ -18,14 +18,19 @@ import { reportError } from "./report-error.js";
 import { toEvent } from "./to-event.js";
 import type { RouteMeta, UnknownWebhookEvent, WebhookEvent, WebhookEventBase, WebhookRequest, WebhookResponse } from "./types.js";
 
-/** Each known event name mapped to its typed event. */
-export type EventMap<P extends string, S extends EventSchemas, M> = {
-  [K in keyof S & string]: WebhookEvent<P, K, z.output<S[K]>, M & RouteMeta>;
+/** Each known event name mapped to its typed event (`I`: the type of its delivery id). */
+export type EventMap<P extends string, S extends EventSchemas, M, I extends string | undefined = string | undefined> = {
+  [K in keyof S & string]: WebhookEvent<P, K, z.output<S[K]>, M & RouteMeta, I>;
 };
 
 /** Any event a receiver can emit: a known one, or one of a name it has no schema for. */
-export type AnyEvent<P extends string, S extends EventSchemas, M> =
-  EventMap<P, S, M>[keyof S & string] | UnknownWebhookEvent<P, M & RouteMeta>;
+export type AnyEvent<
+  P extends string,
+  S extends EventSchemas,
+  M,
+  I extends string | undefined = string | undefined,
+  U extends string | undefined = I,
+> = EventMap<P, S, M, I>[keyof S & string] | UnknownWebhookEvent<P, M & RouteMeta, U>;
 
 /** Per-request state for hooks (only when hooks are configured). */
 interface Trace {
@@ -41,8 +46,14 @@ export let loggerOf: (receiver: object) => ResolvedOptions["logger"];
  * The framework-free receiver: listeners in, `receive(request)` → response out. Every
  * provider is this class with its {@link ProviderProtocol} plugged in.
  */
-export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
-  readonly #protocol: ProviderProtocol<P, S, M>;
+export class WebhookReceiver<
+  P extends string,
+  S extends EventSchemas,
+  M,
+  I extends string | undefined = string | undefined,
+  U extends string | undefined = I,
+> {
+  readonly #protocol: ProviderProtocol<P, S, M, I, U>;
   readonly #options: ResolvedOptions;
   readonly #emitter = new Emitter();
   readonly #delivery: Delivery;
@@ -54,7 +65,7 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
     loggerOf = (receiver) => (#options in receiver ? receiver.#options.logger : undefined);
   }
 
-  constructor(protocol: ProviderProtocol<P, S, M>, options: ResolvedOptions) {
+  constructor(protocol: ProviderProtocol<P, S, M, I, U>, options: ResolvedOptions) {
     this.#protocol = protocol;
     this.#options = options;
     const report = (error: WebhookError): void => {
@@ -88,7 +99,7 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
   }
 
   /** Calls `listener` for every delivery of the named event(s), with its typed payload. */
-  on<K extends keyof S & string>(names: K | readonly K[], listener: (event: EventMap<P, S, M>[K]) => unknown): this {
+  on<K extends keyof S & string>(names: K | readonly K[], listener: (event: EventMap<P, S, M, I>[K]) => unknown): this {
     for (const name of typeof names === "string" ? [names] : names) {
       if (!Object.hasOwn(this.#protocol.events, name)) {
         throw new TypeError(`${this.provider} has no event "${name}"; use onAny() for events without a schema.`);
@@ -99,7 +110,7 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
   }
 
   /** Calls `listener` for every delivery, known events and unknown ones alike. */
-  onAny(listener: (event: AnyEvent<P, S, M>) => unknown): this {
+  onAny(listener: (event: AnyEvent<P, S, M, I, U>) => unknown): this {
     this.#emitter.onAny(listener as (event: WebhookEventBase) => unknown);
     return this;
   }
@@ -111,7 +122,7 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
   }
 
   /** Removes a listener from the named events, or from everywhere (`off(listener)`). */
-  off<K extends keyof S & string>(names: K | readonly K[], listener: (event: EventMap<P, S, M>[K]) => unknown): this;
+  off<K extends keyof S & string>(names: K | readonly K[], listener: (event: EventMap<P, S, M, I>[K]) => unknown): this;
   off(listener: ((event: never) => unknown) | ErrorListener): this;
   off(namesOrListener: string | readonly string[] | ((event: never) => unknown), listener?: (event: never) => unknown): this {
     if (typeof namesOrListener === "function") this.#emitter.off(undefined, namesOrListener);

@@ -51,18 +51,29 @@ export interface WebhookEventBase {
   readonly meta: unknown;
 }
 
-/** A validated event of a known name. */
-export interface WebhookEvent<P extends string, N extends string, T, M> extends WebhookEventBase {
+/**
+ * A validated event of a known name. `I` is its delivery id's type: `string` where the
+ * provider always sends one (Misskey, KakaoTalk Bizmessage, OneInbox).
+ */
+export interface WebhookEvent<
+  P extends string,
+  N extends string,
+  T,
+  M,
+  I extends string | undefined = string | undefined,
+> extends WebhookEventBase {
   readonly provider: P;
   readonly name: N;
+  readonly id: I;
   readonly payload: T;
   readonly known: true;
   readonly meta: M;
 }
 
 /** An event whose name has no schema here: it reaches `onAny`, never `on(name)`. */
-export interface UnknownWebhookEvent<P extends string, M> extends WebhookEventBase {
+export interface UnknownWebhookEvent<P extends string, M, I extends string | undefined = string | undefined> extends WebhookEventBase {
   readonly provider: P;
+  readonly id: I;
   readonly payload: unknown;
   readonly known: false;
   readonly meta: M;

@@ -1,5 +1,6 @@
 export { misskeyDelivery, misskeyPayload, misskeyEventNames, type MisskeyDeliveryOptions } from "./samples/misskey.js";
 export { encodeBody, makeDelivery, type Delivery } from "./delivery.js";
+export type { Overrides, OverrideOptions } from "./overrides.js";
 export { toFormFields, encodeUrlencoded, encodeMultipart, type SampleContentType } from "./encode.js";
 export {
   kakaoBizmessageDelivery,

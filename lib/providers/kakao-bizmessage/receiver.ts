@@ -20,7 +20,7 @@ export interface KakaoBizmessageMeta {
  */
 export const KAKAO_SIGNATURE_HEADER = "X-Toast-Webhook-Signature";
 
-export const kakaoBizmessageProtocol: ProviderProtocol<"kakao-bizmessage", KakaoBizmessageEventSchemas, KakaoBizmessageMeta> = {
+export const kakaoBizmessageProtocol: ProviderProtocol<"kakao-bizmessage", KakaoBizmessageEventSchemas, KakaoBizmessageMeta, string> = {
   provider: "kakao-bizmessage",
   events: kakaoBizmessageEventSchemas,
   formats: ["json"],
@@ -48,8 +48,9 @@ export const kakaoBizmessageProtocol: ProviderProtocol<"kakao-bizmessage", Kakao
  * `allowUnauthenticated: true` (and should then be protected some other way).
  */
 export type KakaoBizmessageReceiverOptions = HeaderSecretOptions;
-export type KakaoBizmessageEvents = EventMap<"kakao-bizmessage", KakaoBizmessageEventSchemas, KakaoBizmessageMeta>;
-export type KakaoBizmessageReceiver = ExpressWebhookReceiver<"kakao-bizmessage", KakaoBizmessageEventSchemas, KakaoBizmessageMeta>;
+/** Each KakaoTalk Bizmessage event by name; `id` is the delivery's `hooksId`, always sent. */
+export type KakaoBizmessageEvents = EventMap<"kakao-bizmessage", KakaoBizmessageEventSchemas, KakaoBizmessageMeta, string>;
+export type KakaoBizmessageReceiver = ExpressWebhookReceiver<"kakao-bizmessage", KakaoBizmessageEventSchemas, KakaoBizmessageMeta, string>;
 
 /**
  * Receives NHN Cloud KakaoTalk Bizmessage webhooks, checking `X-Toast-Webhook-Signature`.

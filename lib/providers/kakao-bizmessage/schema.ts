@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { looseObject } from "../../core/loose-object.js";
 
 // Loose objects throughout: NHN Cloud adds fields to hooks over time (senderGroupingKey
 // in 2023, isAddedChannel with brand messages), and a new one must never turn a genuine
@@ -25,18 +26,18 @@ export const KAKAO_MESSAGE_TYPES = [
 ] as const;
 
 /** The envelope every NHN Cloud webhook shares (KakaoTalk Bizmessage, SMS, Email). */
-export const kakaoEnvelopeSchema = z.looseObject({
+export const kakaoEnvelopeSchema = looseObject({
   /** Unique per POST: the delivery id. */
   hooksId: z.string().min(1),
   webhookConfigId: z.string(),
   productName: z.string(),
   appKey: z.string(),
   event: z.string().min(1),
-  hooks: z.array(z.looseObject({})),
+  hooks: z.array(looseObject({})),
 });
 
 /** One message whose result code changed (`MESSAGE_RESULT_UPDATE`). */
-export const kakaoMessageResultHookSchema = z.looseObject({
+export const kakaoMessageResultHookSchema = looseObject({
   hookId: z.string(),
   kakaoMessageType: z.enum(KAKAO_MESSAGE_TYPES).or(z.string()),
   requestId: z.string(),
@@ -51,7 +52,7 @@ export const kakaoMessageResultHookSchema = z.looseObject({
   /** Whether the recipient has added the channel: brand messages only, null otherwise. */
   isAddedChannel: z.boolean().nullish(),
   /** The message lookup API link. */
-  _links: z.looseObject({ self: z.looseObject({ href: z.string() }) }).optional(),
+  _links: looseObject({ self: looseObject({ href: z.string() }) }).optional(),
 });
 
 /** `comments[].status`: inquiry, approved, rejected, reply, under review. */
@@ -63,7 +64,7 @@ export const KAKAO_TEMPLATE_STATUSES = ["TSC01", "TSC02", "TSC03", "TSC04"] as c
 // schema's input and output types must be the same.
 
 /** One template whose review status or inquiry thread changed. */
-export const kakaoTemplateHookSchema = z.looseObject({
+export const kakaoTemplateHookSchema = looseObject({
   hookId: z.string(),
   senderKey: z.string(),
   templateCode: z.string(),
@@ -71,14 +72,14 @@ export const kakaoTemplateHookSchema = z.looseObject({
   status: z.enum(KAKAO_TEMPLATE_STATUSES).or(z.string()),
   comments: z
     .array(
-      z.looseObject({
+      looseObject({
         // Integer in the Korean docs, String in the Japanese ones.
         id: z.union([z.number(), z.string()]),
         content: z.string().nullish(),
         userName: z.string().nullish(),
         /** "yyyy-MM-dd HH:mm:ss" */
         createdAt: z.string().nullish(),
-        attachment: z.array(z.looseObject({ originalFileName: z.string(), filePath: z.string() })).nullish(),
+        attachment: z.array(looseObject({ originalFileName: z.string(), filePath: z.string() })).nullish(),
         status: z.enum(KAKAO_COMMENT_STATUSES).or(z.string()),
       }),
     )

@@ -15,7 +15,7 @@ export interface MisskeyMeta {
 
 export const MISSKEY_SECRET_HEADER = "X-Misskey-Hook-Secret";
 
-export const misskeyProtocol: ProviderProtocol<"misskey", MisskeyEventSchemas, MisskeyMeta> = {
+export const misskeyProtocol: ProviderProtocol<"misskey", MisskeyEventSchemas, MisskeyMeta, string> = {
   provider: "misskey",
   events: misskeyEventSchemas,
   formats: ["json"],
@@ -37,8 +37,9 @@ export const misskeyProtocol: ProviderProtocol<"misskey", MisskeyEventSchemas, M
 };
 
 export type MisskeyReceiverOptions = HeaderSecretOptions;
-export type MisskeyEvents = EventMap<"misskey", MisskeyEventSchemas, MisskeyMeta>;
-export type MisskeyReceiver = ExpressWebhookReceiver<"misskey", MisskeyEventSchemas, MisskeyMeta>;
+/** Each Misskey event by name; `id` is the delivery's `eventId`, always sent. */
+export type MisskeyEvents = EventMap<"misskey", MisskeyEventSchemas, MisskeyMeta, string>;
+export type MisskeyReceiver = ExpressWebhookReceiver<"misskey", MisskeyEventSchemas, MisskeyMeta, string>;
 
 /**
  * Receives Misskey webhooks (user and system hooks), checking `X-Misskey-Hook-Secret`.

@@ -1,10 +1,11 @@
 import { z } from "zod";
+import { looseObject } from "../../core/loose-object.js";
 
 // Loose objects throughout: Misskey adds fields often, and a new one must never turn
 // a genuine delivery into a refusal. We validate what listeners are likely to read.
 
 /** `entities.UserLite` (misskey-js), the fields we check. */
-export const misskeyUserLiteSchema = z.looseObject({
+export const misskeyUserLiteSchema = looseObject({
   id: z.string(),
   name: z.string().nullable().optional(),
   username: z.string(),
@@ -29,7 +30,7 @@ function isCountMap(value: unknown): value is Record<string, number> {
 }
 
 /** `entities.Note` (misskey-js), the fields we check. */
-export const misskeyNoteSchema = z.looseObject({
+export const misskeyNoteSchema = looseObject({
   id: z.string(),
   createdAt: z.string(),
   userId: z.string(),
@@ -39,10 +40,10 @@ export const misskeyNoteSchema = z.looseObject({
   visibility: z.enum(["public", "home", "followers", "specified"]).or(z.string()),
   replyId: z.string().nullable().optional(),
   renoteId: z.string().nullable().optional(),
-  reply: z.looseObject({ id: z.string() }).nullable().optional(),
-  renote: z.looseObject({ id: z.string() }).nullable().optional(),
+  reply: looseObject({ id: z.string() }).nullable().optional(),
+  renote: looseObject({ id: z.string() }).nullable().optional(),
   fileIds: z.array(z.string()).optional(),
-  files: z.array(z.looseObject({ id: z.string() })).optional(),
+  files: z.array(looseObject({ id: z.string() })).optional(),
   reactions: z.custom<Record<string, number>>(isCountMap, "Expected reaction counts").optional(),
   renoteCount: z.number().optional(),
   repliesCount: z.number().optional(),
@@ -51,20 +52,20 @@ export const misskeyNoteSchema = z.looseObject({
 });
 
 /** The envelope of every delivery: user hooks carry `userId`, system hooks do not. */
-export const misskeyEnvelopeSchema = z.looseObject({
+export const misskeyEnvelopeSchema = looseObject({
   server: z.string().optional(),
   hookId: z.string(),
   userId: z.string().optional(),
   eventId: z.string().min(1),
   createdAt: z.number(),
   type: z.string().min(1),
-  body: z.looseObject({}),
+  body: looseObject({}),
 });
 
 const withBody = <B extends z.ZodType>(body: B) => misskeyEnvelopeSchema.extend({ body });
-const noteBody = withBody(z.looseObject({ note: misskeyNoteSchema }));
+const noteBody = withBody(looseObject({ note: misskeyNoteSchema }));
 
-const abuseReportSchema = z.looseObject({
+const abuseReportSchema = looseObject({
   id: z.string(),
   targetUserId: z.string(),
   targetUser: misskeyUserLiteSchema.nullable().optional(),
@@ -87,18 +88,18 @@ export const misskeyEventSchemas = {
   reply: noteBody,
   renote: noteBody,
   mention: noteBody,
-  follow: withBody(z.looseObject({ user: misskeyUserDetailedSchema })),
-  unfollow: withBody(z.looseObject({ user: misskeyUserDetailedSchema })),
-  followed: withBody(z.looseObject({ user: misskeyUserLiteSchema })),
+  follow: withBody(looseObject({ user: misskeyUserDetailedSchema })),
+  unfollow: withBody(looseObject({ user: misskeyUserDetailedSchema })),
+  followed: withBody(looseObject({ user: misskeyUserLiteSchema })),
   /** Selectable in Misskey's settings, but upstream never sends it (misskey#9485). */
-  reaction: withBody(z.looseObject({ note: misskeyNoteSchema.optional(), reaction: z.unknown().optional() })),
+  reaction: withBody(looseObject({ note: misskeyNoteSchema.optional(), reaction: z.unknown().optional() })),
   abuseReport: withBody(abuseReportSchema),
   abuseReportResolved: withBody(abuseReportSchema),
   userCreated: withBody(misskeyUserLiteSchema),
   inactiveModeratorsWarning: withBody(
-    z.looseObject({ remainingTime: z.looseObject({ time: z.number(), asHours: z.number(), asDays: z.number() }) }),
+    looseObject({ remainingTime: looseObject({ time: z.number(), asHours: z.number(), asDays: z.number() }) }),
   ),
-  inactiveModeratorsInvitationOnlyChanged: withBody(z.looseObject({})),
+  inactiveModeratorsInvitationOnlyChanged: withBody(looseObject({})),
 } as const;
 
 export type MisskeyEventSchemas = typeof misskeyEventSchemas;

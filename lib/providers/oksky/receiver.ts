@@ -55,6 +55,7 @@ export const okskyProtocol: ProviderProtocol<"oksky", OkskyEventSchemas, OkskyMe
 };
 
 export type OkskyReceiverOptions = HeaderSecretOptions;
+/** Each OK SKY event by name; OK SKY sends no delivery id, so `id` is undefined. */
 export type OkskyEvents = EventMap<"oksky", OkskyEventSchemas, OkskyMeta>;
 export type OkskyReceiver = ExpressWebhookReceiver<"oksky", OkskyEventSchemas, OkskyMeta>;
 

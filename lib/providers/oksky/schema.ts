@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { looseObject } from "../../core/loose-object.js";
 
 // OK SKY lets each webhook pick JSON or a form encoding, and a form carries every value
 // as text: the schemas read "123" as 123 and "true" as true where a field is a number or
@@ -32,7 +33,7 @@ const timestamp = z.string();
 const optionalInt = okskyNullable(okskyInt).optional();
 
 /** The Message object (`object_name: "Message"`). */
-export const okskyMessageSchema = z.looseObject({
+export const okskyMessageSchema = looseObject({
   id: okskyInt,
   room_id: okskyInt,
   /** Text of a text message; null for an image (a form layout gives ""). */
@@ -42,7 +43,7 @@ export const okskyMessageSchema = z.looseObject({
   updated_at: timestamp,
   kind: z.enum(["text", "image", "link"]).or(z.string()),
   /** For an image: `{ src_url, alt, type }`. A form drops an empty `{}`: absent reads as `{}`. */
-  settings: z.looseObject({ src_url: z.string().optional(), alt: z.string().optional(), type: z.string().optional() }).default(() => ({})),
+  settings: looseObject({ src_url: z.string().optional(), alt: z.string().optional(), type: z.string().optional() }).default(() => ({})),
   status: z.enum(["posted"]).or(z.string()).optional(),
   posted_at: okskyNullable(timestamp).optional(),
   drive_id: okskyNullable(okskyIdString).optional(),
@@ -57,7 +58,7 @@ export const okskyMessageSchema = z.looseObject({
 });
 
 /** The Room object (`object_name: "Room"`). */
-export const okskyRoomSchema = z.looseObject({
+export const okskyRoomSchema = looseObject({
   id: okskyInt,
   name: z.string(),
   created_at: timestamp,
@@ -65,7 +66,7 @@ export const okskyRoomSchema = z.looseObject({
   create_user_id: optionalInt,
   description: z.string().nullable().optional(),
   is_private: okskyNullable(okskyBoolean).optional(),
-  settings: z.looseObject({}).default(() => ({})),
+  settings: looseObject({}).default(() => ({})),
   kind: z.enum(["support_room"]).or(z.string()),
   enabled: okskyNullable(okskyBoolean).optional(),
   client_id: optionalInt,
@@ -77,7 +78,7 @@ export const okskyRoomSchema = z.looseObject({
 });
 
 /** The Support object (`object_name: "Support"`): a support session that starts and ends. */
-export const okskySupportSchema = z.looseObject({
+export const okskySupportSchema = looseObject({
   id: okskyInt,
   room_id: okskyInt,
   start_time: okskyNullable(timestamp),
@@ -92,13 +93,13 @@ export const okskySupportSchema = z.looseObject({
 });
 
 /** An object OK SKY documents no fields for (Customer, User, MessageEvent): only its id is checked. */
-export const okskyObjectSchema = z.looseObject({ id: okskyInt });
+export const okskyObjectSchema = looseObject({ id: okskyInt });
 
 /** Every delivery: `{ action, object_name, object }`; the event name is `<object_name>.<action>`. */
-export const okskyEnvelopeSchema = z.looseObject({
+export const okskyEnvelopeSchema = looseObject({
   action: z.string().min(1),
   object_name: z.string().min(1),
-  object: z.looseObject({}),
+  object: looseObject({}),
 });
 
 function event<N extends string, A extends string, O extends z.ZodType>(objectName: N, action: A, object: O) {

@@ -66,7 +66,9 @@ export function oneInboxDeliveryId(event: string, callId: string | number | unde
   return `${event}:${callId}:${digest}`;
 }
 
-export const oneInboxProtocol: ProviderProtocol<"oneinbox", OneInboxEventSchemas, OneInboxMeta> = {
+// Known events require call_id (their schemas say so), so their id is always set; only
+// an unknown event (e.g. a test delivery without a call) may have none.
+export const oneInboxProtocol: ProviderProtocol<"oneinbox", OneInboxEventSchemas, OneInboxMeta, string, string | undefined> = {
   provider: "oneinbox",
   events: oneInboxEventSchemas,
   formats: ["json"],
@@ -89,8 +91,9 @@ export const oneInboxProtocol: ProviderProtocol<"oneinbox", OneInboxEventSchemas
  * register, e.g. `https://example.com/hooks/oneinbox?token=...` with `auth: { token }`.
  */
 export type OneInboxReceiverOptions = GenericAuthOptions;
-export type OneInboxEvents = EventMap<"oneinbox", OneInboxEventSchemas, OneInboxMeta>;
-export type OneInboxReceiver = ExpressWebhookReceiver<"oneinbox", OneInboxEventSchemas, OneInboxMeta>;
+/** Each OneInbox event by name; `id` is `event:call_id` (see {@link oneInboxDeliveryId}). */
+export type OneInboxEvents = EventMap<"oneinbox", OneInboxEventSchemas, OneInboxMeta, string>;
+export type OneInboxReceiver = ExpressWebhookReceiver<"oneinbox", OneInboxEventSchemas, OneInboxMeta, string, string | undefined>;
 
 /**
  * Receives OneInbox call and transcript webhooks. A call created with its own

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { looseObject } from "../../core/loose-object.js";
 
 // Loose objects throughout, and only the fields each event exists for are required:
 // OneInbox resends whatever it does not get a 2xx for, so a schema stricter than the
@@ -16,14 +17,14 @@ const numberLike = z.union([
 ]);
 
 /** What every delivery has: the event name and the call it is about. */
-export const oneInboxEnvelopeSchema = z.looseObject({
+export const oneInboxEnvelopeSchema = looseObject({
   event: z.string().min(1),
   // Optional here so a test delivery without a call still reaches onAny.
   call_id: z.union([z.string().min(1), z.number()]).optional(),
 });
 
 const callEvent = <N extends string, S extends z.ZodRawShape>(event: N, shape: S) =>
-  z.looseObject({
+  looseObject({
     event: z.literal(event),
     call_id: stringLike.pipe(z.string().min(1)),
     agent_id: stringLike.nullish(),
@@ -36,7 +37,7 @@ const numbers = {
 };
 
 /** One line of a transcript. */
-export const oneInboxMessageSchema = z.looseObject({
+export const oneInboxMessageSchema = looseObject({
   role: z.enum(["agent", "user"]).or(z.string()),
   content: z.string(),
 });
@@ -52,7 +53,7 @@ export const oneInboxEventSchemas = {
     ...outcome,
     status: z.string(),
     duration_seconds: numberLike.nullish(),
-    analysis: z.looseObject({ summary: z.string().nullish() }).nullish(),
+    analysis: looseObject({ summary: z.string().nullish() }).nullish(),
   }),
   "call.analyzed": callEvent("call.analyzed", outcome),
   "call.failed": callEvent("call.failed", { ...numbers, reason: z.string() }),

@@ -34,6 +34,7 @@ export const pokepayProtocol: ProviderProtocol<"pokepay", PokepayEventSchemas, P
  * register with CreateWebhook, e.g. `https://example.com/hooks/pokepay?token=...`.
  */
 export type PokepayReceiverOptions = GenericAuthOptions;
+/** Each Pokepay event by name; `id` is `operation_id` where one is sent, else undefined. */
 export type PokepayEvents = EventMap<"pokepay", PokepayEventSchemas, PokepayMeta>;
 export type PokepayReceiver = ExpressWebhookReceiver<"pokepay", PokepayEventSchemas, PokepayMeta>;
 

@@ -1,16 +1,17 @@
 import { z } from "zod";
+import { looseObject } from "../../core/loose-object.js";
 
 // Pokepay documents only `{ "task": <name> }`, plus `operation_id` and `status` for a
 // force-terminated user-stats task: loose objects, so any other field passes through.
 
 /** What every delivery has: the worker task that finished. */
-export const pokepayEnvelopeSchema = z.looseObject({
+export const pokepayEnvelopeSchema = looseObject({
   task: z.string().min(1),
   operation_id: z.string().nullish(),
 });
 
 const taskFinished = <N extends string>(task: N) =>
-  z.looseObject({
+  looseObject({
     task: z.literal(task),
     /** Set when a user-stats operation was force-terminated. */
     operation_id: z.guid().nullish(),

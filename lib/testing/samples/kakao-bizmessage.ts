@@ -1,14 +1,17 @@
 import { randomBytes } from "node:crypto";
+import type { z } from "zod";
 import type {
   KakaoBizmessageEventName,
+  KakaoBizmessageEventSchemas,
   KakaoBizmessagePayloads,
   KakaoMessageResultHook,
   KakaoTemplateHook,
   KakaoTemplateUpdatePayload,
+  kakaoTemplateUpdateSchema,
 } from "../../providers/kakao-bizmessage/schema.js";
 import { KAKAO_SIGNATURE_HEADER } from "../../providers/kakao-bizmessage/receiver.js";
 import { makeDelivery, type Delivery } from "../delivery.js";
-import { deepMerge } from "../encode.js";
+import { applyOverrides, type OverrideOptions } from "../overrides.js";
 
 /** An id in NHN's style: a timestamp followed by random characters. */
 function nhnId(): string {
@@ -83,15 +86,14 @@ export function kakaoTemplateUpdatePayload(event: string): KakaoTemplateUpdatePa
   return { ...envelope(event), hooks: [templateHook()] };
 }
 
-export interface KakaoBizmessageDeliveryOptions<P> {
+/** Options of the KakaoTalk Bizmessage builders; `P` is the payload as NHN Cloud sends it. */
+export interface KakaoBizmessageDeliveryOptions<P> extends OverrideOptions<P> {
   /** The signature to send in `X-Toast-Webhook-Signature`; omit for none. */
   secret?: string;
-  /** Merged into the sample payload (nested objects merge, arrays replace). */
-  overrides?: Partial<P> | Record<string, unknown>;
 }
 
-function deliver<P>(payload: P, options: KakaoBizmessageDeliveryOptions<P>): Delivery<P> {
-  const merged = deepMerge(payload, options.overrides);
+function deliver<P>(payload: P, options: KakaoBizmessageDeliveryOptions<unknown>): Delivery<P> {
+  const merged = applyOverrides(payload, options);
   const headers: Record<string, string> = {};
   if (options.secret !== undefined) headers[KAKAO_SIGNATURE_HEADER.toLowerCase()] = options.secret;
   // NHN Cloud names the charset in the type, as its docs show.
@@ -101,7 +103,7 @@ function deliver<P>(payload: P, options: KakaoBizmessageDeliveryOptions<P>): Del
 /** A KakaoTalk Bizmessage delivery as NHN Cloud sends it. */
 export function kakaoBizmessageDelivery<K extends KakaoBizmessageEventName>(
   event: K,
-  options: KakaoBizmessageDeliveryOptions<KakaoBizmessagePayloads[K]> = {},
+  options: KakaoBizmessageDeliveryOptions<z.input<KakaoBizmessageEventSchemas[K]>> = {},
 ): Delivery<KakaoBizmessagePayloads[K]> {
   return deliver(kakaoBizmessagePayload(event), options);
 }
@@ -109,7 +111,7 @@ export function kakaoBizmessageDelivery<K extends KakaoBizmessageEventName>(
 /** A template status / inquiry update delivery, under the `event` name given. */
 export function kakaoTemplateUpdateDelivery(
   event: string,
-  options: KakaoBizmessageDeliveryOptions<KakaoTemplateUpdatePayload> = {},
+  options: KakaoBizmessageDeliveryOptions<z.input<typeof kakaoTemplateUpdateSchema>> = {},
 ): Delivery<KakaoTemplateUpdatePayload> {
   return deliver(kakaoTemplateUpdatePayload(event), options);
 }

@@ -1,10 +1,19 @@
 import { randomUUID } from "node:crypto";
-import type { MisskeyEventName, MisskeyPayloads, MisskeyNote, MisskeyUserLite } from "../../providers/misskey/schema.js";
+import type { z } from "zod";
+import type {
+  MisskeyEventName,
+  MisskeyEventSchemas,
+  MisskeyPayloads,
+  MisskeyNote,
+  MisskeyUserLite,
+} from "../../providers/misskey/schema.js";
 import { MISSKEY_SECRET_HEADER } from "../../providers/misskey/receiver.js";
+import type { Loose } from "../../core/loose.js";
 import { makeDelivery, type Delivery } from "../delivery.js";
-import { deepMerge } from "../encode.js";
+import { applyOverrides, type OverrideOptions } from "../overrides.js";
 
-const user: MisskeyUserLite = {
+// Loose: the samples carry fields Misskey sends that the schemas do not check.
+const user: Loose<MisskeyUserLite> = {
   id: "9abc0000user",
   name: "Alice",
   username: "alice",
@@ -15,7 +24,7 @@ const user: MisskeyUserLite = {
   onlineStatus: "online",
 };
 
-const note: MisskeyNote = {
+const note: Loose<MisskeyNote> = {
   id: "9abc0000note",
   createdAt: "2026-11-23T05:00:00.000Z",
   userId: user.id,
@@ -90,11 +99,9 @@ export function misskeyPayload<K extends MisskeyEventName>(event: K): MisskeyPay
   } as MisskeyPayloads[K];
 }
 
-export interface MisskeyDeliveryOptions<K extends MisskeyEventName> {
+export interface MisskeyDeliveryOptions<K extends MisskeyEventName> extends OverrideOptions<z.input<MisskeyEventSchemas[K]>> {
   /** The secret to send; omit for none. */
   secret?: string;
-  /** Merged into the sample payload (nested objects merge, arrays replace). */
-  overrides?: Partial<MisskeyPayloads[K]> | Record<string, unknown>;
 }
 
 /** A Misskey delivery as Misskey sends it: JSON with its `X-Misskey-*` headers. */
@@ -102,7 +109,7 @@ export function misskeyDelivery<K extends MisskeyEventName>(
   event: K,
   options: MisskeyDeliveryOptions<K> = {},
 ): Delivery<MisskeyPayloads[K]> {
-  const payload = deepMerge(misskeyPayload(event), options.overrides);
+  const payload = applyOverrides(misskeyPayload(event), options);
   const headers: Record<string, string> = {
     "user-agent": "Misskey-Hooks",
     "x-misskey-host": "misskey.example",

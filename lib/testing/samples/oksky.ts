@@ -1,9 +1,20 @@
 import { randomBytes } from "node:crypto";
 import type { OkskyJsonApiDocument } from "../../providers/oksky/normalize.js";
 import { OKSKY_SECRET_HEADER } from "../../providers/oksky/receiver.js";
-import type { OkskyEventName, OkskyMessage, OkskyObject, OkskyPayloads, OkskyRoom, OkskySupport } from "../../providers/oksky/schema.js";
+import { loose, type Loose } from "../../core/loose.js";
+import type { z } from "zod";
+import type {
+  OkskyEventName,
+  OkskyEventSchemas,
+  OkskyMessage,
+  OkskyObject,
+  OkskyPayloads,
+  OkskyRoom,
+  OkskySupport,
+} from "../../providers/oksky/schema.js";
 import { makeDelivery, type Delivery } from "../delivery.js";
-import { deepMerge, encodeMultipart, encodeUrlencoded, toFormFields, type SampleContentType } from "../encode.js";
+import { applyOverrides, type OverrideOptions } from "../overrides.js";
+import { encodeMultipart, encodeUrlencoded, toFormFields, type SampleContentType } from "../encode.js";
 
 // Objects as OK SKY's docs show them (OKSKY/oksky-docs webhook/events); ids are fresh per call.
 const message = (id: number): OkskyMessage => ({
@@ -56,9 +67,9 @@ const support = (id: number): OkskySupport => ({
 });
 
 // Undocumented objects: only `id` is known, so the samples carry text fields besides it.
-const customer = (id: number): OkskyObject => ({ id, name: "山田 太郎", created_at: "2021-04-16T13:40:00.000+09:00" });
-const user = (id: number): OkskyObject => ({ id, name: "佐藤 花子", created_at: "2021-04-16T13:40:00.000+09:00" });
-const messageEvent = (id: number): OkskyObject => ({ id, kind: "read", created_at: "2021-04-16T13:45:00.000+09:00" });
+const customer = (id: number): Loose<OkskyObject> => ({ id, name: "山田 太郎", created_at: "2021-04-16T13:40:00.000+09:00" });
+const user = (id: number): Loose<OkskyObject> => ({ id, name: "佐藤 花子", created_at: "2021-04-16T13:40:00.000+09:00" });
+const messageEvent = (id: number): Loose<OkskyObject> => ({ id, kind: "read", created_at: "2021-04-16T13:45:00.000+09:00" });
 
 const objects: { [K in OkskyEventName]: (id: number) => OkskyPayloads[K]["object"] } = {
   "Message.create": message,
@@ -103,7 +114,7 @@ export function okskyPayload<K extends OkskyEventName>(event: K): OkskyPayloads[
  */
 export type OkskySampleLayout = "envelope" | "jsonapi" | "nested" | "payload-field" | "payload-file";
 
-export interface OkskyDeliveryOptions<K extends OkskyEventName> {
+export interface OkskyDeliveryOptions<K extends OkskyEventName> extends OverrideOptions<z.input<OkskyEventSchemas[K]>> {
   /** The secret to send; omit for none. */
   secret?: string;
   /** @default "application/json" */
@@ -112,8 +123,6 @@ export interface OkskyDeliveryOptions<K extends OkskyEventName> {
   layout?: OkskySampleLayout;
   /** The tenant, sent as `X-Oksky-App-Subdomain` and in the User-Agent. @default "example" */
   subdomain?: string;
-  /** Merged into the sample payload (nested objects merge, arrays replace). */
-  overrides?: Partial<OkskyPayloads[K]> | Record<string, unknown>;
 }
 
 /** The layouts that fit each content type, the default first. */
@@ -136,7 +145,7 @@ function resourceType(objectName: string): string {
 
 /** The envelope as a JSON:API document; `room_id`/`user_id` become relationships, as in OK SKY's resources API. */
 export function okskyJsonApiDocument(payload: { action: string; object_name: string; object: OkskyObject }): OkskyJsonApiDocument {
-  const { id, ...fields } = payload.object;
+  const { id, ...fields } = loose(payload.object);
   const relationships: Record<string, unknown> = {};
   for (const name of ["room", "user"]) {
     const key = `${name}_id`;
@@ -177,7 +186,7 @@ export function okskyDelivery<K extends OkskyEventName>(event: K, options: Oksky
   if (!LAYOUTS[contentType].includes(layout)) {
     throw new TypeError(`okskyDelivery: layout "${layout}" does not fit ${contentType} (use ${LAYOUTS[contentType].join(", ")}).`);
   }
-  const payload = deepMerge(okskyPayload(event), options.overrides);
+  const payload = applyOverrides(okskyPayload(event), options);
   const subdomain = options.subdomain ?? "example";
   const headers: Record<string, string> = { "user-agent": `Oksky-Hookshot/${subdomain}`, "x-oksky-app-subdomain": subdomain };
   if (options.secret !== undefined) headers[OKSKY_SECRET_HEADER.toLowerCase()] = options.secret;

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import type { OneInboxEventName, OneInboxMessage, OneInboxPayloads } from "../../providers/oneinbox/schema.js";
+import type { z } from "zod";
+import type { OneInboxEventName, OneInboxEventSchemas, OneInboxMessage, OneInboxPayloads } from "../../providers/oneinbox/schema.js";
 import { makeDelivery, type Delivery } from "../delivery.js";
-import { deepMerge } from "../encode.js";
+import { applyOverrides, type OverrideOptions } from "../overrides.js";
 
 const numbers = { to_number: "+919876543210", from_number: "+15739693824" };
 const summary = "Caller agreed to a product demo on Thursday at 3pm.";
@@ -44,11 +45,9 @@ export function oneInboxPayload<K extends OneInboxEventName>(event: K): OneInbox
   return payloads[event]();
 }
 
-export interface OneInboxDeliveryOptions<K extends OneInboxEventName> {
+export interface OneInboxDeliveryOptions<K extends OneInboxEventName> extends OverrideOptions<z.input<OneInboxEventSchemas[K]>> {
   /** A token to send as `Authorization: Bearer <token>`; omit for none. */
   token?: string;
-  /** Merged into the sample payload (nested objects merge, arrays replace). */
-  overrides?: Partial<OneInboxPayloads[K]> | Record<string, unknown>;
 }
 
 /** A OneInbox delivery: a flat JSON body. */
@@ -56,7 +55,7 @@ export function oneInboxDelivery<K extends OneInboxEventName>(
   event: K,
   options: OneInboxDeliveryOptions<K> = {},
 ): Delivery<OneInboxPayloads[K]> {
-  const payload = deepMerge(oneInboxPayload(event), options.overrides);
+  const payload = applyOverrides(oneInboxPayload(event), options);
   const headers: Record<string, string> = {};
   if (options.token !== undefined) headers["authorization"] = `Bearer ${options.token}`;
   return makeDelivery(payload, "application/json", headers);

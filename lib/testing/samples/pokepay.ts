@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import type { PokepayEventName, PokepayPayloads } from "../../providers/pokepay/schema.js";
+import type { z } from "zod";
+import type { PokepayEventName, PokepayEventSchemas, PokepayPayloads } from "../../providers/pokepay/schema.js";
 import { makeDelivery, type Delivery } from "../delivery.js";
-import { deepMerge } from "../encode.js";
+import { applyOverrides, type OverrideOptions } from "../overrides.js";
 
 const payloads: { [K in PokepayEventName]: () => PokepayPayloads[K] } = {
   // What CreateWebhook documents: the task name alone.
@@ -17,11 +18,9 @@ export function pokepayPayload<K extends PokepayEventName>(event: K): PokepayPay
   return payloads[event]();
 }
 
-export interface PokepayDeliveryOptions<K extends PokepayEventName> {
+export interface PokepayDeliveryOptions<K extends PokepayEventName> extends OverrideOptions<z.input<PokepayEventSchemas[K]>> {
   /** A token to send as `Authorization: Bearer <token>`; omit for none. */
   token?: string;
-  /** Merged into the sample payload (nested objects merge, arrays replace). */
-  overrides?: Partial<PokepayPayloads[K]> | Record<string, unknown>;
 }
 
 /** A Pokepay delivery: `POST` with a JSON body. */
@@ -29,7 +28,7 @@ export function pokepayDelivery<K extends PokepayEventName>(
   event: K,
   options: PokepayDeliveryOptions<K> = {},
 ): Delivery<PokepayPayloads[K]> {
-  const payload = deepMerge(pokepayPayload(event), options.overrides);
+  const payload = applyOverrides(pokepayPayload(event), options);
   const headers: Record<string, string> = {};
   if (options.token !== undefined) headers["authorization"] = `Bearer ${options.token}`;
   return makeDelivery(payload, "application/json", headers);
