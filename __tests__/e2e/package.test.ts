@@ -252,6 +252,10 @@ describe("the published tarball, installed from the registry beside the newest m
     "commonjs + node10": { files: ["app.ts"], compilerOptions: { module: "commonjs", moduleResolution: "node10" } },
     "commonjs (default resolution)": { files: ["app.ts"], compilerOptions: { module: "commonjs" } },
     "node16 (CJS and ESM files)": { files: ["app.cts", "app.mts"], compilerOptions: { module: "node16", moduleResolution: "node16" } },
+    "nodenext (CJS and ESM files)": {
+      files: ["app.cts", "app.mts"],
+      compilerOptions: { module: "nodenext", moduleResolution: "nodenext" },
+    },
     bundler: { files: ["app.ts"], compilerOptions: { module: "esnext", moduleResolution: "bundler" } },
   } as const;
   type Setting = keyof typeof settings;
@@ -266,10 +270,10 @@ describe("the published tarball, installed from the registry beside the newest m
     ["ts5", "bundler"],
     ["ts6", "commonjs + node10"],
     ["ts6", "commonjs (default resolution)"],
-    ["ts6", "node16 (CJS and ESM files)"],
+    ["ts6", "nodenext (CJS and ESM files)"],
     ["ts6", "bundler"],
     ["ts7", "commonjs (default resolution)"],
-    ["ts7", "node16 (CJS and ESM files)"],
+    ["ts7", "nodenext (CJS and ESM files)"],
     ["ts7", "bundler"],
   ];
 
