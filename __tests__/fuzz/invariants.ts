@@ -18,6 +18,7 @@ export const DOCUMENTED_CODES: ReadonlySet<string> = new Set([
   "request_timeout",
   "unsupported_media_type",
   "unsupported_charset",
+  "unsupported_encoding",
   "malformed_body",
   "invalid_envelope",
   "invalid_payload",

@@ -13,6 +13,7 @@ export type WebhookErrorCode =
   | "request_timeout"
   | "unsupported_media_type"
   | "unsupported_charset"
+  | "unsupported_encoding"
   | "malformed_body"
   | "invalid_envelope"
   | "invalid_payload"
@@ -37,6 +38,7 @@ const DEFAULT_STATUS: Record<WebhookErrorCode, number> = {
   request_timeout: 408,
   unsupported_media_type: 415,
   unsupported_charset: 415,
+  unsupported_encoding: 415,
   malformed_body: 400,
   invalid_envelope: 400,
   invalid_payload: 400,

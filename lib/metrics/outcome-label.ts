@@ -17,6 +17,7 @@ const OUTCOMES = {
   request_timeout: true,
   unsupported_media_type: true,
   unsupported_charset: true,
+  unsupported_encoding: true,
   malformed_body: true,
   invalid_envelope: true,
   invalid_payload: true,
