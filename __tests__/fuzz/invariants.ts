@@ -14,6 +14,7 @@ export const DOCUMENTED_CODES: ReadonlySet<string> = new Set([
   "verification_failed",
   "auth_unavailable",
   "body_too_large",
+  "body_too_deep",
   "request_aborted",
   "request_timeout",
   "unsupported_media_type",

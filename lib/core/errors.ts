@@ -9,6 +9,7 @@ export type WebhookErrorCode =
   | "verification_failed"
   | "auth_unavailable"
   | "body_too_large"
+  | "body_too_deep"
   | "request_aborted"
   | "request_timeout"
   | "unsupported_media_type"
@@ -34,6 +35,7 @@ const DEFAULT_STATUS: Record<WebhookErrorCode, number> = {
   // 503: our dependency failed, not the sender; a resending provider may try again.
   auth_unavailable: 503,
   body_too_large: 413,
+  body_too_deep: 400,
   request_aborted: 400,
   request_timeout: 408,
   unsupported_media_type: 415,

@@ -13,6 +13,7 @@ const OUTCOMES = {
   verification_failed: true,
   auth_unavailable: true,
   body_too_large: true,
+  body_too_deep: true,
   request_aborted: true,
   request_timeout: true,
   unsupported_media_type: true,

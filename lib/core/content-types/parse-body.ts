@@ -5,6 +5,7 @@ import { parseJson } from "./json.js";
 import { parseMultipart, type MultipartLimits } from "./multipart.js";
 import { expandFlatObject } from "./nested-keys.js";
 import { stripUnsafeKeys } from "./safe-keys.js";
+import { assertDepth, DEFAULT_STRUCTURE_LIMITS, type StructureLimits } from "./structure-limits.js";
 import { parseUrlencoded } from "./urlencoded.js";
 
 export type BodyFormat = "json" | "urlencoded" | "multipart";
@@ -16,6 +17,8 @@ export interface BodyParsing {
   jsonAliases: readonly string[];
   maxFields: number;
   multipart: MultipartLimits;
+  /** Nesting and container limits for every format. */
+  structure: StructureLimits;
 }
 
 /** Which of our formats a media type is, or undefined for one we do not read. */
@@ -37,11 +40,11 @@ export function parseRawBody(raw: Buffer, format: BodyFormat, contentType: Conte
   const charset = contentType.params.charset;
   switch (format) {
     case "json":
-      return parseJson(raw, charset);
+      return parseJson(raw, charset, parsing.structure);
     case "urlencoded":
-      return parseUrlencoded(raw, { charset, maxFields: parsing.maxFields });
+      return parseUrlencoded(raw, { charset, maxFields: parsing.maxFields }, parsing.structure);
     case "multipart":
-      return parseMultipart(raw, headers, parsing.multipart, charset);
+      return parseMultipart(raw, headers, parsing.multipart, charset, parsing.structure);
   }
 }
 
@@ -49,16 +52,19 @@ export function parseRawBody(raw: Buffer, format: BodyFormat, contentType: Conte
  * Takes a body another middleware already parsed (a global `express.json()` or
  * `express.urlencoded()`), bringing it to the shape our own parsers give.
  */
-export function adoptParsedBody(body: unknown, format: BodyFormat): unknown {
+export function adoptParsedBody(body: unknown, format: BodyFormat, structure: StructureLimits = DEFAULT_STRUCTURE_LIMITS): unknown {
   // `null` (express.json({ strict: false }) of "null") or a primitive is no form: the envelope check refuses it.
   if (typeof body !== "object" || body === null) return body;
+  // Its memory is spent already, but nothing deeper than maxDepth may reach a store's JSON.stringify.
   if (format === "json") {
+    assertDepth(body, structure.maxDepth);
     stripUnsafeKeys(body);
     return body;
   }
   // `extended: false` leaves "a[b]" keys flat; `extended: true` (qs) has nested them already,
   // and nested values are not re-expanded, so their keys are cleaned here.
-  const expanded = expandFlatObject(body as Record<string, unknown>);
+  const expanded = expandFlatObject(body as Record<string, unknown>, { ...structure, maxContainers: Number.POSITIVE_INFINITY });
+  assertDepth(expanded, structure.maxDepth);
   stripUnsafeKeys(expanded);
   return expanded;
 }
