@@ -67,10 +67,15 @@ describe("expandNestedKeys", () => {
     ).toEqual({ tag: ["a", "b", "c"] });
   });
 
-  test("an index above 20 (qs's arrayLimit) is an object key, not a sparse array", () => {
+  test("an index of 20 or more (qs's arrayLimit: 20 indexes) is an object key, not a sparse array", () => {
     expect(expandNestedKeys([["a[5000]", "x"]])).toEqual({ a: { "5000": "x" } });
-    expect(expandNestedKeys([["a[21]", "x"]])).toEqual({ a: { "21": "x" } });
-    expect(expandNestedKeys([["a[20]", "x"]])).toEqual({ a: ["x"] });
+    expect(expandNestedKeys([["a[20]", "x"]])).toEqual({ a: { "20": "x" } });
+    expect(expandNestedKeys([["a[19]", "x"]])).toEqual({ a: ["x"] });
+  });
+
+  test("an object then a value collects both; [] on an object appends under the next integer key (qs)", () => {
+    expect(read("a[b]=c&a=d")).toEqual({ a: [{ b: "c" }, "d"] });
+    expect(read("foo[bad]=baz&foo[]=bar&foo[]=foo")).toEqual({ foo: { bad: "baz", "0": "bar", "1": "foo" } });
   });
 
   test("a named key inside an array makes it an object keyed by its indexes (qs)", () => {
@@ -251,7 +256,7 @@ describe("attack shapes cost memory in proportion to the body", () => {
   });
 
   test("no array anywhere holds more slots than items", () => {
-    const result = read(Array.from({ length: 200 }, (_, i) => `a[${i % 7}][${20 - (i % 21)}]=v`).join("&"));
+    const result = read(Array.from({ length: 200 }, (_, i) => `a[${i % 7}][${19 - (i % 20)}]=v`).join("&"));
     const pending: unknown[] = [result];
     while (pending.length > 0) {
       const node = pending.pop();

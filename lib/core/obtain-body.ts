@@ -37,7 +37,7 @@ export function parseBody(
   contentType: ContentType,
   parsing: BodyParsing,
 ): unknown {
-  if (raw === undefined) return adoptParsedBody(request.body, format, parsing.structure);
+  if (raw === undefined) return adoptParsedBody(request.body, format, parsing.maxDepth);
   if (raw.length === 0) throw new WebhookError("malformed_body", "The request body is empty.");
   // A string body was decoded by whoever read it; we re-encoded it as UTF-8 above.
   const effective =

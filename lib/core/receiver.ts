@@ -2,7 +2,6 @@ import type { z } from "zod";
 import { acknowledge, refuse } from "./answer.js";
 import { parseContentType } from "./content-types/content-type.js";
 import { formatOf, unsupportedType, type BodyParsing } from "./content-types/parse-body.js";
-import { containerBudget } from "./content-types/structure-limits.js";
 import { Deduper } from "./deduper.js";
 import type { Delivery, DeliveryContext } from "./delivery.js";
 import { DirectDelivery } from "./direct-delivery.js";
@@ -74,7 +73,7 @@ export class WebhookReceiver<P extends string, S extends EventSchemas, M> {
       jsonAliases: protocol.jsonAliases,
       maxFields: options.maxFields,
       multipart: options.multipart,
-      structure: { maxDepth: options.maxDepth, maxContainers: containerBudget(options.limit) },
+      maxDepth: options.maxDepth,
     };
   }
 

@@ -2,12 +2,12 @@ import { isUnsafeKey } from "./safe-keys.js";
 import { DEFAULT_STRUCTURE_LIMITS, tooDeep, tooManyContainers, type StructureLimits } from "./structure-limits.js";
 
 /**
- * Largest index read as an array slot, as qs's default `arrayLimit`: a larger one turns
- * the array into an object with string keys. So an index can never make a big array
- * (`a[99999999]` would be a 100-million-slot one), and at most 21 slots are held for
- * holes until they are compacted away.
+ * Largest index read as an array slot: qs's default `arrayLimit` is 20 indexes (0–19), a
+ * larger one turns the array into an object with string keys. So an index can never make
+ * a big array (`a[99999999]` would be a 100-million-slot one), and at most 20 slots are
+ * held for holes until they are compacted away.
  */
-const MAX_ARRAY_INDEX = 20;
+const MAX_ARRAY_INDEX = 19;
 
 type Node = Record<string, unknown> | unknown[];
 
@@ -50,10 +50,24 @@ function own(node: Node, key: string): unknown {
   return Object.hasOwn(node, key) ? (node as Record<string, unknown>)[key] : undefined;
 }
 
-/** The state of one body's expansion: what it made, what it may still make, what to compact. */
+/** An integer key, which V8 keeps among an object's elements rather than its named properties. */
+const ELEMENT_KEY = /^(?:0|[1-9]\d{0,9})$/;
+/** How far past its last element V8 still grows an object's flat element store (beyond: a dictionary). */
+const MAX_ELEMENT_GAP = 1024;
+/** Element slots that cost as much as one object (8 bytes each, ~64 bytes an object). */
+const SLOTS_PER_CONTAINER = 8;
+
+/**
+ * The state of one body's expansion: what it made, what it may still spend, what to
+ * compact. The budget counts objects and arrays, and the element slots V8 allocates for
+ * integer keys: `{}` given the key "1000" holds ~1,500 slots (12 KB), so a form of
+ * `a[1000][1000]…` keys would otherwise cost ~20,000× its size even with no array at all.
+ */
 class Expansion {
   readonly made = new WeakSet();
   readonly sparse: unknown[][] = [];
+  readonly #slots = new WeakMap<object, number>();
+  readonly #nextKeys = new WeakMap<object, number>();
   #left: number;
   readonly #limits: StructureLimits;
 
@@ -63,16 +77,47 @@ class Expansion {
     this.#left = limits.maxContainers - 1;
   }
 
+  #spend(units: number): void {
+    this.#left -= units;
+    if (this.#left < 0) throw tooManyContainers(this.#limits.maxContainers);
+  }
+
   create(asArray: boolean): Node {
-    if (--this.#left < 0) throw tooManyContainers(this.#limits.maxContainers);
+    this.#spend(1);
     const node: Node = asArray ? [] : {};
     this.made.add(node);
     return node;
   }
 
+  /** Charges the element slots V8 grows `node` to for an integer `key` (index + 1, half again, + 16). */
+  element(node: Node, key: string): void {
+    const first = key.charCodeAt(0);
+    if (!(first >= 48 && first <= 57) || !ELEMENT_KEY.test(key)) return;
+    const index = Number(key);
+    const held = this.#slots.get(node) ?? 0;
+    if (index < held) return;
+    // Far past the last one, V8 switches to a dictionary: a few words per key.
+    if (index >= held + MAX_ELEMENT_GAP) {
+      this.#spend(1);
+      return;
+    }
+    const grown = Math.ceil((index + 1) * 1.5) + 16;
+    this.#slots.set(node, grown);
+    this.#spend(Math.ceil((grown - held) / SLOTS_PER_CONTAINER));
+  }
+
+  /** The first integer key from 0 that `object` does not hold yet. */
+  nextKey(object: Record<string, unknown>): string {
+    let next = this.#nextKeys.get(object) ?? 0;
+    while (Object.hasOwn(object, next)) next++;
+    this.#nextKeys.set(object, next + 1);
+    return String(next);
+  }
+
   /** An array that met a key that is no index, as an object keyed by its indexes (qs's arrayToObject). */
   toObject(array: unknown[]): Record<string, unknown> {
     const object = this.create(false) as Record<string, unknown>;
+    this.element(object, String(array.length - 1));
     array.forEach((item, index) => {
       object[index] = item;
     });
@@ -108,18 +153,26 @@ function assign(node: Node, key: string, value: unknown, expansion: Expansion): 
     else setSlot(node, Number(key), value, expansion);
     return;
   }
-  // Repeated plain keys ("tag=a&tag=b") collect into an array, as qs does.
-  if (previous !== undefined && typeof previous !== "object") {
+  // Repeated plain keys ("tag=a&tag=b") collect into an array, as qs does; so does an
+  // object then a value (`a[b]=c&a=d` → [{ b: "c" }, "d"]), which Rack would overwrite.
+  if (
+    previous !== undefined &&
+    (typeof previous !== "object" || (previous !== null && expansion.made.has(previous) && !Array.isArray(previous)))
+  ) {
     const pair = expansion.create(true) as unknown[];
     pair[0] = previous;
     pair[1] = value;
     node[key] = pair;
   } else if (Array.isArray(previous) && expansion.made.has(previous)) previous[previous.length] = value;
-  else node[key] = value;
+  else {
+    if (previous === undefined) expansion.element(node, key);
+    node[key] = value;
+  }
 }
 
 /** Sets an array slot (index ≤ MAX_ARRAY_INDEX); an array left with holes is compacted at the end. */
 function setSlot(array: unknown[], index: number, value: unknown, expansion: Expansion): void {
+  expansion.element(array, String(index));
   if (index > array.length) expansion.sparse.push(array);
   // Indexing, not push(): nothing here can shadow the method, but it says so.
   array[index] = value;
@@ -147,7 +200,10 @@ function insert(root: Record<string, unknown>, segments: readonly string[], valu
       (parent as Record<string, unknown>)[parentKey] = object;
       node = object;
     }
-    if (Array.isArray(node) && segment === "") {
+    if (!Array.isArray(node) && segment === "" && node !== root) {
+      // "[]" on what became an object appends under the next integer key, as qs does.
+      segment = expansion.nextKey(node);
+    } else if (Array.isArray(node) && segment === "") {
       const tail = node[node.length - 1];
       // "[]" then a sub-key: into the last element while it lacks that sub-key (Rack).
       segment = String(
@@ -169,7 +225,10 @@ function insert(root: Record<string, unknown>, segments: readonly string[], valu
     } else if (existing === undefined) {
       child = expansion.create(asArray);
       if (Array.isArray(node)) setSlot(node, Number(segment), child, expansion);
-      else node[segment] = child;
+      else {
+        expansion.element(node, segment);
+        node[segment] = child;
+      }
     } else if (Array.isArray(node)) {
       // A taken slot holding a value: the new container goes after it (qs's merge pushes).
       child = expansion.create(asArray);

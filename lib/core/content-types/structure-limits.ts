@@ -20,19 +20,19 @@ export const DEFAULT_MAX_DEPTH = 64;
 const MIN_CONTAINERS = 10_000;
 
 /**
- * The container budget for a body limit: one object or array per 16 bytes of the limit
- * (at least 10,000). An object costs the heap 50–60 bytes and `{}` takes 3 bytes of
- * JSON, so without a budget a body could cost 20× its size; with it, objects and arrays
- * cost at most ~4× the limit (65,536 at the default 1 MiB). Real payloads hold one per
- * 100–300 bytes.
+ * The container budget of a body of `bytes` bytes: one object or array per 32 bytes of
+ * it (at least 10,000). An object costs the heap ~60 bytes (more with what validation
+ * makes of it) while `{}` takes 3 bytes of JSON, so without a budget a body could cost
+ * 20–50× its size; with it, its objects and arrays cost a few times its size (32,768 for
+ * 1 MiB). Real payloads hold one per 100–300 bytes.
  */
-export function containerBudget(limit: number): number {
-  return Math.max(MIN_CONTAINERS, Math.floor(limit / 16));
+export function containerBudget(bytes: number): number {
+  return Math.max(MIN_CONTAINERS, Math.floor(bytes / 32));
 }
 
 export const DEFAULT_STRUCTURE_LIMITS: StructureLimits = {
   maxDepth: DEFAULT_MAX_DEPTH,
-  maxContainers: containerBudget(1024 * 1024),
+  maxContainers: MIN_CONTAINERS,
 };
 
 export function tooDeep(maxDepth: number): WebhookError {
@@ -40,7 +40,7 @@ export function tooDeep(maxDepth: number): WebhookError {
 }
 
 export function tooManyContainers(maxContainers: number): WebhookError {
-  return new WebhookError("body_too_large", `The body holds more than ${maxContainers} objects and arrays.`);
+  return new WebhookError("body_too_large", `The body builds more than its size allows (${maxContainers} objects and arrays).`);
 }
 
 /**
