@@ -66,8 +66,9 @@ const SLOTS_PER_CONTAINER = 8;
 class Expansion {
   readonly made = new WeakSet();
   readonly sparse: unknown[][] = [];
-  readonly #slots = new WeakMap<object, number>();
-  readonly #nextKeys = new WeakMap<object, number>();
+  // Made on first use: most forms have no integer keys, and these cost more than a form of ten fields.
+  #slots: WeakMap<object, number> | undefined;
+  #nextKeys: WeakMap<object, number> | undefined;
   #left: number;
   readonly #limits: StructureLimits;
 
@@ -94,6 +95,7 @@ class Expansion {
     const first = key.charCodeAt(0);
     if (!(first >= 48 && first <= 57) || !ELEMENT_KEY.test(key)) return;
     const index = Number(key);
+    this.#slots ??= new WeakMap();
     const held = this.#slots.get(node) ?? 0;
     if (index < held) return;
     // Far past the last one, V8 switches to a dictionary: a few words per key.
@@ -108,6 +110,7 @@ class Expansion {
 
   /** The first integer key from 0 that `object` does not hold yet. */
   nextKey(object: Record<string, unknown>): string {
+    this.#nextKeys ??= new WeakMap();
     let next = this.#nextKeys.get(object) ?? 0;
     while (Object.hasOwn(object, next)) next++;
     this.#nextKeys.set(object, next + 1);
