@@ -153,7 +153,8 @@ describe.each(PROVIDERS.map((provider) => [provider.name, provider] as const))("
 test("OneInbox transcript.partial with a field nested 20 000 deep: 400 body_too_deep by default; with maxDepth raised, a delivery id, not a 500", async () => {
   const provider = PROVIDERS.find((one) => one.name === "oneinbox")!;
   const delivery = oneInboxDelivery("transcript.partial");
-  const text = JSON.stringify({ ...delivery.payload, zz_deep: 0 }).replace(
+  // Padded so that the body's own size allows 20,000 arrays (one per 32 bytes).
+  const text = JSON.stringify({ ...delivery.payload, zz_pad: "x".repeat(700_000), zz_deep: 0 }).replace(
     '"zz_deep":0',
     `"zz_deep":${"[".repeat(20_000)}${"]".repeat(20_000)}`,
   );
