@@ -46,7 +46,7 @@ export interface ReceiverOptions {
    * Deepest nesting of objects and arrays accepted in a body (JSON, form keys such as
    * `a[b][c]`, or a body another middleware parsed); deeper: 400 `body_too_deep`, before
    * JSON is parsed. Everything accepted can then be serialized by any store. @default 64
-   * (the deepest real delivery nests 6 levels)
+   * (the deepest real delivery nests 7 levels)
    */
   maxDepth?: number;
   /** Longest time a request body may take to arrive; a slower one gets 408 and its socket closes. @default 10000 */

@@ -9,9 +9,9 @@ export interface StructureLimits {
 }
 
 /**
- * The default `maxDepth`. The deepest real delivery of any provider here nests 6 levels
- * (a Misskey note with a renote: body → note → renote → user → emojis/badgeRoles);
- * 64 leaves ten times that, stays far below where `JSON.stringify` and other recursive
+ * The default `maxDepth`. The deepest real delivery of any provider here nests 7 levels
+ * (a Misskey renote or reply, an NHN Cloud template status hook, in the real-sender fixtures);
+ * 64 leaves nine times that, stays far below where `JSON.stringify` and other recursive
  * code overflow the stack (a few thousand levels), and below Ruby's JSON default (100).
  */
 export const DEFAULT_MAX_DEPTH = 64;
