@@ -4,13 +4,17 @@
 // time: 200 concurrent 10 MB bodies (declared, chunked, and with a wrong secret),
 // slow-drip bodies, and forms with thousands of parts or fields. Meanwhile a canary
 // sends a valid delivery every 100 ms. Reported per case: the answers, the server's
-// peak RSS (sampled every 50 ms), and how the canary fared.
+// peak RSS (sampled every 50 ms), and how the canary fared. Then the worst bodies of at
+// most 1 MiB (deep JSON, form keys like a[1000][1000]…), each in a process of its own:
+// peak RSS per body, alone and 4 at once under a 256 MB heap.
 //
 // Env: BENCH_ABUSE_CONNECTIONS (default 200), BENCH_ABUSE_MB (body size, default 10),
 // BENCH_DRIP_CONNECTIONS (default 50), BENCH_DRIP_SECONDS (how long a drip may go
 // unanswered, default 20), BENCH_ABUSE_SECONDS (load time of the form cases, default 5).
+import { execFile } from "node:child_process";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import * as testing from "express-webhook-receivers/testing";
 import { encodeMultipartBody, misskeyNoteJson, withFreshIds } from "./support/bodies.mjs";
 import { load } from "./support/load.mjs";
@@ -288,6 +292,71 @@ export async function runAbuse() {
   return { rows, findings };
 }
 
+/** The worst authenticated bodies of at most 1 MiB (issue 12, item 4), each in a fresh process: see __tests__/helpers/body-memory.cjs. */
+const BODY_CASES = [
+  "json-deep",
+  "json-objects",
+  "json-zeros",
+  "json-objects-fit",
+  "json-zeros-fit",
+  "json-strings-fit",
+  "urlencoded-1000",
+  "urlencoded-20",
+  "urlencoded-names-1mib",
+  "urlencoded-20-1mib",
+  "multipart-1000",
+  "multipart-20",
+  "multipart-names-1mib",
+];
+
+/**
+ * Peak RSS per body: each case alone and 4 at once, in a child with a 256 MB heap. Goal:
+ * at most 10× the body (10 MiB per 1 MiB body in flight), and no crash.
+ */
+export async function runBodyMemory() {
+  const run = promisify(execFile);
+  const repo = fileURLToPath(new URL("..", import.meta.url));
+  const rows = [];
+  const findings = [];
+  for (const name of BODY_CASES) {
+    for (const copies of [1, 4]) {
+      try {
+        const { stdout } = await run(
+          process.execPath,
+          [
+            "--max-old-space-size=256",
+            "-r",
+            "./__tests__/helpers/ts-require.cjs",
+            "__tests__/helpers/body-memory.cjs",
+            name,
+            String(copies),
+          ],
+          { cwd: repo, timeout: 120_000 },
+        );
+        const result = JSON.parse(stdout.trim().split("\n").at(-1));
+        const grewKb = result.afterKb - result.beforeKb;
+        rows.push([
+          name,
+          String(copies),
+          `${(result.bodyBytes / 1024).toFixed(0)} KB`,
+          [...new Set(result.statuses)].join(", "),
+          (grewKb / 1024).toFixed(1),
+          ((grewKb * 1024) / (copies * result.bodyBytes)).toFixed(1),
+        ]);
+        if (grewKb > copies * 10 * 1024)
+          findings.push(`${name} × ${copies}: peak RSS up ${(grewKb / 1024).toFixed(1)} MiB, over 10 MiB per body`);
+      } catch (error) {
+        rows.push([name, String(copies), "", "crashed", "", ""]);
+        findings.push(`${name} × ${copies}: the process died (${String(error.message).split("\n")[0].slice(0, 120)})`);
+      }
+    }
+  }
+  console.log("\n## Peak RSS per body (receive(), default options, child with --max-old-space-size=256)\n");
+  console.log(table(["case", "at once", "body", "answers", "peak RSS up MiB", "× body size"], rows));
+  console.log(findings.length === 0 ? "\nevery case within 10× its body, no crash" : `\n${findings.map((f) => `- ${f}`).join("\n")}`);
+  return { rows, findings };
+}
+
 function row(name, requests, counts, ok, peakKb, bird, tookMs, slowestMs) {
   return [
     name,
@@ -305,5 +374,6 @@ function row(name, requests, counts, ok, peakKb, bird, tookMs, slowestMs) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { findings } = await runAbuse();
-  process.exitCode = findings.length > 0 ? 1 : 0;
+  const memory = await runBodyMemory();
+  process.exitCode = findings.length + memory.findings.length > 0 ? 1 : 0;
 }

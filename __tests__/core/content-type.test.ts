@@ -37,6 +37,7 @@ describe("formatOf", () => {
     jsonAliases: ["text/plain", ""],
     maxFields: 10,
     multipart: { maxFileSize: 10, maxFiles: 1, maxFields: 1, maxFieldSize: 10 },
+    maxDepth: 64,
   };
 
   test.each([

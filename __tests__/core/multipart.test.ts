@@ -27,6 +27,26 @@ function multipart(parts: Part[], boundary = BOUNDARY): Buffer {
   return Buffer.concat(chunks);
 }
 
+describe("parseMultipart: nested field names as Rack and qs read them", () => {
+  test("x[y][][z] and x[y][][w] are one element; a[99999999] is an object key; too deep is 400", async () => {
+    const parts = [
+      { name: "x[y][][z]", value: "1" },
+      { name: "x[y][][w]", value: "2" },
+      { name: "a[2]", value: "b" },
+      { name: "a[99999999]", value: "c" },
+    ];
+    await expect(parseMultipart(multipart(parts), headers, limits)).resolves.toEqual({
+      x: { y: [{ z: "1", w: "2" }] },
+      a: { "2": "b", "99999999": "c" },
+    });
+    const deep = multipart([{ name: "a" + "[b]".repeat(8), value: "1" }]);
+    await expect(parseMultipart(deep, headers, limits, undefined, { maxDepth: 8, maxContainers: 100 })).rejects.toMatchObject({
+      code: "body_too_deep",
+      status: 400,
+    });
+  });
+});
+
 describe("parseMultipart", () => {
   test("reads fields, expanding nested keys", async () => {
     const { body, contentType } = encodeMultipart([

@@ -363,3 +363,12 @@ describe("options take effect", () => {
 test("a Basic username containing ':' is refused at construction (it could never match)", () => {
   expect(() => createPokepayReceiver({ auth: { basic: { username: "a:b", password: "p" } } })).toThrow(/cannot contain ':'/);
 });
+
+describe("maxDepth", () => {
+  test("defaults to 64; taken as given; must be a positive integer", () => {
+    expect(resolveHeader({ secret: "s" }).maxDepth).toBe(64);
+    expect(resolveHeader({ secret: "s", maxDepth: 8 }).maxDepth).toBe(8);
+    expect(() => resolveHeader({ secret: "s", maxDepth: 0 })).toThrow(TypeError);
+    expect(() => resolveHeader({ secret: "s", maxDepth: 1.5 })).toThrow(TypeError);
+  });
+});

@@ -78,6 +78,27 @@ describe("parseUrlencoded", () => {
     });
   });
 
+  test("Rails' to_query of an array of hashes (escaped brackets) reads back as one element per hash", () => {
+    // { object: { attachments: [{ id: 1, name: "a" }, { id: 2, name: "b" }] } }.to_query
+    const body =
+      "object%5Battachments%5D%5B%5D%5Bid%5D=1&object%5Battachments%5D%5B%5D%5Bname%5D=a&object%5Battachments%5D%5B%5D%5Bid%5D=2&object%5Battachments%5D%5B%5D%5Bname%5D=b";
+    expect(parseUrlencoded(form(body), options)).toEqual({
+      object: {
+        attachments: [
+          { id: "1", name: "a" },
+          { id: "2", name: "b" },
+        ],
+      },
+    });
+  });
+
+  test("a[2]=b&a[99999999]=c: an object of two keys; a key past maxDepth: 400", () => {
+    expect(parseUrlencoded(form("a%5B2%5D=b&a%5B99999999%5D=c"), options)).toEqual({ a: { "2": "b", "99999999": "c" } });
+    expect(() => parseUrlencoded(form("a" + "%5Bb%5D".repeat(8) + "=1"), options, { maxDepth: 8, maxContainers: 100 })).toThrow(
+      expect.objectContaining({ code: "body_too_deep", status: 400 }) as Error,
+    );
+  });
+
   test("a single field holding JSON stays a string", () => {
     const json = JSON.stringify({ action: "create" });
     expect(parseUrlencoded(form(`payload=${encodeURIComponent(json)}`), options)).toEqual({ payload: json });

@@ -5,7 +5,7 @@ import { isWebhookError } from "../../lib/core/errors.js";
 import { deepJson, UNSAFE_KEYS, unicodeString } from "./arbitraries.js";
 import { check, PROPERTY_TIMEOUT_MS } from "./fuzz-settings.js";
 import { assertNoPrototypePollution } from "./invariants.js";
-import { hasOrdinaryPrototypes, unsafeKeyPath } from "./walk.js";
+import { hasOrdinaryPrototypes, nestingDepth, unsafeKeyPath } from "./walk.js";
 
 /** A JSON document as a tree, so it can hold keys a JS object literal cannot (`__proto__`, repeats). */
 type JsonTree = null | boolean | number | string | { list: JsonTree[] } | { entries: [string, JsonTree][] };
@@ -90,10 +90,42 @@ describe("JSON bodies (fuzzed)", () => {
           fc.boolean(),
           (depth, kinds, unsafe, preParsed) => {
             const text = deepJson(depth, kinds, unsafe);
+            // Limits far above the default: the removal itself must hold at any depth.
+            const roomy = { maxDepth: 1_000_000, maxContainers: 1_000_000 };
             // Pre-parsed: what a global express.json() hands over, adopted as it is.
-            const parsed = preParsed ? adoptParsedBody(JSON.parse(text), "json") : parseJson(Buffer.from(text));
+            const parsed = preParsed
+              ? adoptParsedBody(JSON.parse(text), "json", roomy.maxDepth)
+              : parseJson(Buffer.from(text), undefined, roomy);
             expect(unsafeKeyPath(parsed)).toBeUndefined();
             assertNoPrototypePollution();
+          },
+        ),
+        150,
+      ),
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  test(
+    "nesting deeper than maxDepth is refused (400 body_too_deep), parsed here or pre-parsed; up to it, accepted",
+    () =>
+      check(
+        fc.property(
+          fc.oneof(fc.nat({ max: 80 }), fc.integer({ min: 80, max: 100_000 })),
+          fc.array(fc.constantFrom("object" as const, "array" as const), { minLength: 1, maxLength: 3 }),
+          fc.integer({ min: 2, max: 200 }),
+          fc.boolean(),
+          (depth, kinds, maxDepth, preParsed) => {
+            // deepJson nests depth + 2 levels (its innermost object holds one more).
+            const text = deepJson(depth, kinds, "ok");
+            const limits = { maxDepth, maxContainers: 1_000_000 };
+            let outcome: unknown;
+            try {
+              outcome = preParsed ? adoptParsedBody(JSON.parse(text), "json", maxDepth) : parseJson(Buffer.from(text), undefined, limits);
+            } catch (error) {
+              outcome = error;
+            }
+            if (depth + 2 > maxDepth) expect(outcome).toMatchObject({ status: 400, code: "body_too_deep" });
+            else expect(nestingDepth(outcome)).toBe(depth + 2);
           },
         ),
         150,

@@ -149,15 +149,20 @@ describe.each(PROVIDERS.map((provider) => [provider.name, provider] as const))("
 
 // Found by this suite: hashing a transcript.partial payload for its delivery id once
 // recursed per nesting level, so a deeply nested field overflowed the stack (500).
-test("OneInbox transcript.partial with a field nested 20 000 deep gets a delivery id, not a 500", async () => {
+// Since issue 12 such a body is refused by default (maxDepth 64); raised, the hash must still hold.
+test("OneInbox transcript.partial with a field nested 20 000 deep: 400 body_too_deep by default; with maxDepth raised, a delivery id, not a 500", async () => {
   const provider = PROVIDERS.find((one) => one.name === "oneinbox")!;
-  const receiver = provider.create(["token"], { dedupe: false });
   const delivery = oneInboxDelivery("transcript.partial");
-  const text = JSON.stringify({ ...delivery.payload, zz_deep: 0 }).replace(
+  // Padded so that the body's own size allows 20,000 arrays (one per 32 bytes).
+  const text = JSON.stringify({ ...delivery.payload, zz_pad: "x".repeat(700_000), zz_deep: 0 }).replace(
     '"zz_deep":0',
     `"zz_deep":${"[".repeat(20_000)}${"]".repeat(20_000)}`,
   );
-  const answer = await receiver.receive({ method: "POST", headers: { ...delivery.headers, authorization: "Bearer token" }, body: text });
+  const headers = { ...delivery.headers, authorization: "Bearer token" };
+  const refused = await provider.create(["token"], { dedupe: false }).receive({ method: "POST", headers, body: text });
+  assertDocumentedAnswer(refused);
+  expect([refused.status, JSON.parse(refused.body).error]).toEqual([400, "body_too_deep"]);
+  const answer = await provider.create(["token"], { dedupe: false, maxDepth: 30_000 }).receive({ method: "POST", headers, body: text });
   assertDocumentedAnswer(answer);
   expect(answer.status).toBe(200);
 });

@@ -36,6 +36,7 @@ export interface ReceiverSettings {
   logger?: Logger;
   dedupe?: false;
   limit?: number;
+  maxDepth?: number;
 }
 
 /** Where a credential travels: headers, and (generic auth) maybe the query. */

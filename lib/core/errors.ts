@@ -9,10 +9,12 @@ export type WebhookErrorCode =
   | "verification_failed"
   | "auth_unavailable"
   | "body_too_large"
+  | "body_too_deep"
   | "request_aborted"
   | "request_timeout"
   | "unsupported_media_type"
   | "unsupported_charset"
+  | "unsupported_encoding"
   | "malformed_body"
   | "invalid_envelope"
   | "invalid_payload"
@@ -35,10 +37,12 @@ const DEFAULT_STATUS: Record<WebhookErrorCode, number> = {
   // 503: our dependency failed, not the sender; a resending provider may try again.
   auth_unavailable: 503,
   body_too_large: 413,
+  body_too_deep: 400,
   request_aborted: 400,
   request_timeout: 408,
   unsupported_media_type: 415,
   unsupported_charset: 415,
+  unsupported_encoding: 415,
   malformed_body: 400,
   invalid_envelope: 400,
   invalid_payload: 400,

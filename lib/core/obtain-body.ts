@@ -1,4 +1,5 @@
 import type { ContentType } from "./content-types/content-type.js";
+import { assertIdentityEncoding } from "./content-types/content-encoding.js";
 import { adoptParsedBody, parseRawBody, type BodyFormat, type BodyParsing } from "./content-types/parse-body.js";
 import { WebhookError } from "./errors.js";
 import { getHeader } from "./headers.js";
@@ -10,6 +11,8 @@ import type { WebhookRequest } from "./types.js";
  * caller handed over; undefined when another middleware already parsed it into an object.
  */
 export function rawBodyOf(request: WebhookRequest, limit: number, timeoutMs?: number): Promise<Buffer> | Buffer | undefined {
+  // Before a byte is read; a body another middleware already inflated is refused too.
+  assertIdentityEncoding(request.headers);
   const { body } = request;
   let raw: Buffer | undefined;
   if (body === undefined) {
@@ -34,7 +37,7 @@ export function parseBody(
   contentType: ContentType,
   parsing: BodyParsing,
 ): unknown {
-  if (raw === undefined) return adoptParsedBody(request.body, format);
+  if (raw === undefined) return adoptParsedBody(request.body, format, parsing.maxDepth);
   if (raw.length === 0) throw new WebhookError("malformed_body", "The request body is empty.");
   // A string body was decoded by whoever read it; we re-encoded it as UTF-8 above.
   const effective =

@@ -41,6 +41,7 @@ const sharedShape = {
     .partial()
     .optional(),
   maxFields: positiveInt.optional(),
+  maxDepth: positiveInt.optional(),
   bodyTimeoutMs: positiveInt.optional(),
   allowUnauthenticated: z.boolean().optional(),
   // By reference: a hooks object may be a class instance whose methods live on its prototype.

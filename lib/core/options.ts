@@ -11,6 +11,7 @@ import { compileHooks, type CompiledHooks, type ReceiverHooks } from "./hooks.js
 import { headerSecret } from "./auth/header-secret.js";
 import type { MultipartLimits } from "./content-types/multipart.js";
 import { parseSize } from "./read-body.js";
+import { DEFAULT_MAX_DEPTH } from "./content-types/structure-limits.js";
 import type { Logger } from "./types.js";
 import { isDedupeStore, type DedupeStore } from "../stores/types.js";
 import { MemoryStore } from "../stores/memory.js";
@@ -49,6 +50,13 @@ export interface ReceiverOptions {
   multipart?: Partial<MultipartLimits>;
   /** Most fields in a form body (413 beyond). @default 1000 */
   maxFields?: number;
+  /**
+   * Deepest nesting of objects and arrays accepted in a body (JSON, form keys such as
+   * `a[b][c]`, or a body another middleware parsed); deeper: 400 `body_too_deep`, before
+   * JSON is parsed. Everything accepted can then be serialized by any store. @default 64
+   * (the deepest real delivery nests 7 levels)
+   */
+  maxDepth?: number;
   /** Longest time a request body may take to arrive; a slower one gets 408 and its socket closes. @default 10000 */
   bodyTimeoutMs?: number;
   /**
@@ -138,6 +146,7 @@ export interface ResolvedOptions {
   logger: Logger | undefined;
   multipart: MultipartLimits;
   maxFields: number;
+  maxDepth: number;
   bodyTimeoutMs: number;
   authenticator: Authenticator;
   inbox: InboxSettings | undefined;
@@ -193,6 +202,7 @@ function resolveShared(options: z.infer<typeof headerSecretSchema>, defaults: De
     dispatchTimeoutMs: options.dispatchTimeoutMs ?? defaults.dispatchTimeoutMs,
     logger,
     maxFields,
+    maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
     bodyTimeoutMs: options.bodyTimeoutMs ?? 10_000,
     multipart: { maxFileSize: limit, maxFiles: 10, maxFields, maxFieldSize: limit, ...options.multipart },
     authenticator,

@@ -91,6 +91,7 @@ export class WebhookReceiver<
       jsonAliases: protocol.jsonAliases,
       maxFields: options.maxFields,
       multipart: options.multipart,
+      maxDepth: options.maxDepth,
     };
   }
 

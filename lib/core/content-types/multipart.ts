@@ -5,6 +5,7 @@ import { getHeader } from "../headers.js";
 import { charsetName, decodeText } from "./decode-text.js";
 import { parseSimpleMultipart } from "./multipart-simple.js";
 import { expandNestedKeys } from "./nested-keys.js";
+import type { StructureLimits } from "./structure-limits.js";
 
 /** A file part of a multipart body, held in memory (bounded by the limits). */
 export interface UploadedFile {
@@ -172,10 +173,11 @@ export async function parseMultipart(
   headers: HeaderMap,
   limits: MultipartLimits,
   charset?: string,
+  structure?: StructureLimits,
 ): Promise<Record<string, unknown>> {
   const simple =
     charset === undefined || charsetName(charset) === "utf-8"
       ? parseSimpleMultipart(body, getHeader(headers, "content-type") ?? "", limits)
       : undefined;
-  return expandNestedKeys(simple ?? (await parseMultipartEntries(body, headers, limits, charset)));
+  return expandNestedKeys(simple ?? (await parseMultipartEntries(body, headers, limits, charset)), structure);
 }

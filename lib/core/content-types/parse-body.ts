@@ -5,6 +5,7 @@ import { parseJson } from "./json.js";
 import { parseMultipart, type MultipartLimits } from "./multipart.js";
 import { expandFlatObject } from "./nested-keys.js";
 import { stripUnsafeKeys } from "./safe-keys.js";
+import { assertDepth, containerBudget, DEFAULT_MAX_DEPTH, type StructureLimits } from "./structure-limits.js";
 import { parseUrlencoded } from "./urlencoded.js";
 
 export type BodyFormat = "json" | "urlencoded" | "multipart";
@@ -16,6 +17,8 @@ export interface BodyParsing {
   jsonAliases: readonly string[];
   maxFields: number;
   multipart: MultipartLimits;
+  /** Deepest nesting accepted in any format. */
+  maxDepth: number;
 }
 
 /** Which of our formats a media type is, or undefined for one we do not read. */
@@ -35,13 +38,15 @@ export function unsupportedType(contentType: ContentType): WebhookError {
 /** Parses raw body bytes in the given format. */
 export function parseRawBody(raw: Buffer, format: BodyFormat, contentType: ContentType, headers: HeaderMap, parsing: BodyParsing): unknown {
   const charset = contentType.params.charset;
+  // What the body may build is proportional to its own size.
+  const structure: StructureLimits = { maxDepth: parsing.maxDepth, maxContainers: containerBudget(raw.length) };
   switch (format) {
     case "json":
-      return parseJson(raw, charset);
+      return parseJson(raw, charset, structure);
     case "urlencoded":
-      return parseUrlencoded(raw, { charset, maxFields: parsing.maxFields });
+      return parseUrlencoded(raw, { charset, maxFields: parsing.maxFields }, structure);
     case "multipart":
-      return parseMultipart(raw, headers, parsing.multipart, charset);
+      return parseMultipart(raw, headers, parsing.multipart, charset, structure);
   }
 }
 
@@ -49,16 +54,19 @@ export function parseRawBody(raw: Buffer, format: BodyFormat, contentType: Conte
  * Takes a body another middleware already parsed (a global `express.json()` or
  * `express.urlencoded()`), bringing it to the shape our own parsers give.
  */
-export function adoptParsedBody(body: unknown, format: BodyFormat): unknown {
+export function adoptParsedBody(body: unknown, format: BodyFormat, maxDepth: number = DEFAULT_MAX_DEPTH): unknown {
   // `null` (express.json({ strict: false }) of "null") or a primitive is no form: the envelope check refuses it.
   if (typeof body !== "object" || body === null) return body;
+  // Its memory is spent already, but nothing deeper than maxDepth may reach a store's JSON.stringify.
   if (format === "json") {
+    assertDepth(body, maxDepth);
     stripUnsafeKeys(body);
     return body;
   }
   // `extended: false` leaves "a[b]" keys flat; `extended: true` (qs) has nested them already,
   // and nested values are not re-expanded, so their keys are cleaned here.
-  const expanded = expandFlatObject(body as Record<string, unknown>);
+  const expanded = expandFlatObject(body as Record<string, unknown>, { maxDepth, maxContainers: Number.POSITIVE_INFINITY });
+  assertDepth(expanded, maxDepth);
   stripUnsafeKeys(expanded);
   return expanded;
 }

@@ -1,6 +1,7 @@
 import { WebhookError } from "../errors.js";
 import { charsetName, decodeText } from "./decode-text.js";
 import { expandNestedKeys } from "./nested-keys.js";
+import type { StructureLimits } from "./structure-limits.js";
 
 /** Nothing above U+007F: no raw byte that the byte path would read as part of a UTF-8 sequence. */
 const ASCII = /^[^\u0080-\uffff]*$/;
@@ -76,7 +77,7 @@ export function parseUrlencodedEntries(bytes: Uint8Array, { charset, maxFields }
   return entries;
 }
 
-/** Parses an `application/x-www-form-urlencoded` body into a nested object (`a[b]=1`). */
-export function parseUrlencoded(bytes: Uint8Array, options: UrlencodedOptions): Record<string, unknown> {
-  return expandNestedKeys(parseUrlencodedEntries(bytes, options));
+/** Parses an `application/x-www-form-urlencoded` body into a nested object (`a[b]=1`), within `structure`'s limits. */
+export function parseUrlencoded(bytes: Uint8Array, options: UrlencodedOptions, structure?: StructureLimits): Record<string, unknown> {
+  return expandNestedKeys(parseUrlencodedEntries(bytes, options), structure);
 }
