@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as testing from "../../lib/testing/index.js";
+import { PROVIDERS } from "../fixtures/providers.js";
 
 // The README's "Testing your handlers" is the only guide to /testing users get: it must
 // name every builder, payload, event list and helper the entry point exports.
@@ -19,13 +20,9 @@ test.each(Object.keys(testing))("it names %s", (name) => {
 });
 
 test.each([
-  ["misskeyDelivery", "secret"],
-  ["okskyDelivery", "secret"],
-  ["kakaoBizmessageDelivery", "secret"],
-  ["kakaoTemplateUpdateDelivery", "secret"],
-  ["oneInboxDelivery", "token"],
-  ["pokepayDelivery", "token"],
-] as const)("it shows %s taking `%s`, as the builder does", (builder, credential) => {
+  ...PROVIDERS.map((row) => [row.sampleBuilder, row.credential] as const),
+  ["kakaoTemplateUpdateDelivery", "secret"] as const,
+])("it shows %s taking `%s`, as the builder does", (builder, credential) => {
   expect(section).toMatch(new RegExp(`\`${builder}\\([^)]*\\{ ${credential}[,} ]`));
   // The builder really sends that credential, and nothing under the other name.
   const build = testing[builder] as (event: string, options: Record<string, string>) => testing.Delivery;
@@ -37,12 +34,5 @@ test.each([
 });
 
 function eventOf(builder: string): string {
-  const names: Record<string, readonly string[]> = {
-    misskeyDelivery: testing.misskeyEventNames,
-    okskyDelivery: testing.okskyEventNames,
-    kakaoBizmessageDelivery: testing.kakaoBizmessageEventNames,
-    oneInboxDelivery: testing.oneInboxEventNames,
-    pokepayDelivery: testing.pokepayEventNames,
-  };
-  return names[builder]![0]!;
+  return PROVIDERS.find((row) => row.sampleBuilder === builder)!.eventNames[0]!;
 }

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
+import { PROVIDERS } from "../fixtures/providers.js";
 
 // The demo as a user runs it: its server on a free port, the package resolved by name
 // from a fresh build, the live page in a real headless Chromium, samples posted with
@@ -150,13 +151,10 @@ afterAll(async () => {
   if (stage) rmSync(stage, { recursive: true, force: true });
 }, 30_000);
 
-const genuine: [provider: string, event: string, ...options: string[]][] = [
-  ["misskey", "note"],
-  ["oksky", "Message.create", "--content-type", "multipart/form-data"],
-  ["kakao-bizmessage", "MESSAGE_RESULT_UPDATE"],
-  ["oneinbox", "call.ended"],
-  ["pokepay", "process_user_stats_operation"],
-];
+// Every provider of the fixtures' table, OK SKY as multipart (the demo's form path).
+const genuine: [provider: string, event: string, ...options: string[]][] = PROVIDERS.map((row) =>
+  row.name === "oksky" ? [row.name, row.event, "--content-type", "multipart/form-data"] : [row.name, row.event],
+);
 
 test(
   "every provider's delivery appears with its event, id, 200 and payload; a forged one with 401 and its reason",

@@ -4,25 +4,15 @@ import type { z } from "zod";
 import type { WebhookError } from "../../lib/core/errors.js";
 import type { EventSchemas } from "../../lib/core/protocol.js";
 import type { Logger, WebhookEventBase, WebhookRequest, WebhookResponse } from "../../lib/core/types.js";
-import {
-  createKakaoBizmessageReceiver,
-  kakaoBizmessageEventSchemas,
-  kakaoEnvelopeSchema,
-} from "../../lib/providers/kakao-bizmessage/index.js";
-import { createMisskeyReceiver, misskeyEnvelopeSchema, misskeyEventSchemas } from "../../lib/providers/misskey/index.js";
-import { createOkskyReceiver, normalizeOkskyBody, okskyEnvelopeSchema, okskyEventSchemas } from "../../lib/providers/oksky/index.js";
-import { createOneInboxReceiver, oneInboxEnvelopeSchema, oneInboxEventSchemas } from "../../lib/providers/oneinbox/index.js";
-import { createPokepayReceiver, pokepayEnvelopeSchema, pokepayEventSchemas } from "../../lib/providers/pokepay/index.js";
+import { kakaoBizmessageEventSchemas, kakaoEnvelopeSchema } from "../../lib/providers/kakao-bizmessage/index.js";
+import { misskeyEnvelopeSchema, misskeyEventSchemas } from "../../lib/providers/misskey/index.js";
+import { normalizeOkskyBody, okskyEnvelopeSchema, okskyEventSchemas } from "../../lib/providers/oksky/index.js";
+import { oneInboxEnvelopeSchema, oneInboxEventSchemas } from "../../lib/providers/oneinbox/index.js";
+import { pokepayEnvelopeSchema, pokepayEventSchemas } from "../../lib/providers/pokepay/index.js";
 import type { Delivery } from "../../lib/testing/delivery.js";
-import {
-  kakaoBizmessageDelivery,
-  kakaoBizmessageEventNames,
-  kakaoTemplateUpdateDelivery,
-} from "../../lib/testing/samples/kakao-bizmessage.js";
-import { misskeyDelivery, misskeyEventNames } from "../../lib/testing/samples/misskey.js";
-import { okskyDelivery, okskyEventNames, okskySampleLayouts } from "../../lib/testing/samples/oksky.js";
-import { oneInboxDelivery, oneInboxEventNames } from "../../lib/testing/samples/oneinbox.js";
-import { pokepayDelivery, pokepayEventNames } from "../../lib/testing/samples/pokepay.js";
+import { kakaoTemplateUpdateDelivery } from "../../lib/testing/samples/kakao-bizmessage.js";
+import { okskyEventNames, okskySampleLayouts } from "../../lib/testing/samples/oksky.js";
+import { PROVIDERS as TABLE, provider as tableRow, type ProviderName, type ProviderRow } from "../fixtures/providers.js";
 
 /** What the fuzz suite uses of a receiver, whatever its provider. */
 export interface FuzzReceiver {
@@ -74,69 +64,49 @@ const TOKEN_FORMS: readonly ((value: string | string[]) => Credential)[] = [
   (value) => ({ headers: {}, query: { token: value } }),
 ];
 
-const OKSKY_LAYOUTS = okskySampleLayouts;
-
 const str = (value: unknown): string => (typeof value === "string" ? value : "");
 
-/** Every provider, with its factory, credentials, samples and schemas. */
-export const PROVIDERS: readonly ProviderCase[] = [
-  {
-    name: "misskey",
-    create: (secrets, settings) => createMisskeyReceiver({ secret: secrets, ...settings }),
-    credentialForms: [inHeader("x-misskey-hook-secret")],
-    deliveries: fc.constantFrom(...misskeyEventNames).map((event) => misskeyDelivery(event)),
-    events: misskeyEventSchemas,
-    envelope: misskeyEnvelopeSchema,
-    nameOf: (envelope) => str(envelope["type"]),
-    resends: true,
-  },
-  {
-    name: "oksky",
-    create: (secrets, settings) => createOkskyReceiver({ secret: secrets, ...settings }),
-    credentialForms: [inHeader("x-oksky-secret-token")],
+/** Every event of the row's sample builder, without credentials. */
+const everyEvent = (row: ProviderRow): fc.Arbitrary<Delivery> => fc.constantFrom(...row.eventNames).map((event) => row.delivery(event));
+
+/** What the fuzz properties add to each row of the fixtures' table. */
+const FUZZ: Record<ProviderName, Pick<ProviderCase, "events" | "envelope" | "nameOf" | "normalize"> & { deliveries?: fc.Arbitrary<Delivery> }> = {
+  misskey: { events: misskeyEventSchemas, envelope: misskeyEnvelopeSchema, nameOf: (envelope) => str(envelope["type"]) },
+  oksky: {
+    // Every content type and layout OK SKY sends.
     deliveries: fc
-      .tuple(fc.constantFrom(...okskyEventNames), fc.constantFrom(...OKSKY_LAYOUTS))
-      .map(([event, [contentType, layout]]) => okskyDelivery(event, { contentType, layout })),
+      .tuple(fc.constantFrom(...okskyEventNames), fc.constantFrom(...okskySampleLayouts))
+      .map(([event, [contentType, layout]]) => tableRow("oksky").delivery(event, { contentType, layout })),
     events: okskyEventSchemas,
     envelope: okskyEnvelopeSchema,
     nameOf: (envelope) => `${str(envelope["object_name"])}.${str(envelope["action"])}`,
-    resends: false,
     normalize: (body) => normalizeOkskyBody(body, "json").payload,
   },
-  {
-    name: "kakao-bizmessage",
-    create: (secrets, settings) => createKakaoBizmessageReceiver({ secret: secrets, ...settings }),
-    credentialForms: [inHeader("x-toast-webhook-signature")],
+  "kakao-bizmessage": {
     deliveries: fc.oneof(
-      fc.constantFrom(...kakaoBizmessageEventNames).map((event) => kakaoBizmessageDelivery(event)),
+      everyEvent(tableRow("kakao-bizmessage")),
       fc.constantFrom("TEMPLATE_STATUS_UPDATE", "INQUIRY_UPDATE").map((event) => kakaoTemplateUpdateDelivery(event)),
     ),
     events: kakaoBizmessageEventSchemas,
     envelope: kakaoEnvelopeSchema,
     nameOf: (envelope) => str(envelope["event"]),
-    resends: true,
   },
-  {
-    name: "oneinbox",
-    create: (secrets, settings) => createOneInboxReceiver({ auth: { token: secrets }, ...settings }),
-    credentialForms: TOKEN_FORMS,
-    deliveries: fc.constantFrom(...oneInboxEventNames).map((event) => oneInboxDelivery(event)),
-    events: oneInboxEventSchemas,
-    envelope: oneInboxEnvelopeSchema,
-    nameOf: (envelope) => str(envelope["event"]),
-    resends: true,
-  },
-  {
-    name: "pokepay",
-    create: (secrets, settings) => createPokepayReceiver({ auth: { token: secrets }, ...settings }),
-    credentialForms: TOKEN_FORMS,
-    deliveries: fc.constantFrom(...pokepayEventNames).map((event) => pokepayDelivery(event)),
-    events: pokepayEventSchemas,
-    envelope: pokepayEnvelopeSchema,
-    nameOf: (envelope) => str(envelope["task"]),
-    resends: true,
-  },
-];
+  oneinbox: { events: oneInboxEventSchemas, envelope: oneInboxEnvelopeSchema, nameOf: (envelope) => str(envelope["event"]) },
+  pokepay: { events: pokepayEventSchemas, envelope: pokepayEnvelopeSchema, nameOf: (envelope) => str(envelope["task"]) },
+};
+
+/** Every provider, with its factory, credentials, samples and schemas. */
+export const PROVIDERS: readonly ProviderCase[] = TABLE.map((row) => {
+  const { deliveries, ...fuzz } = FUZZ[row.name];
+  return {
+    name: row.name,
+    create: (secrets, settings) => row.create(secrets, settings),
+    credentialForms: row.secretHeader === undefined ? TOKEN_FORMS : [inHeader(row.secretHeader)],
+    deliveries: deliveries ?? everyEvent(row),
+    resends: row.resends,
+    ...fuzz,
+  };
+});
 
 /** Records what a receiver dispatched, reported and logged, for the invariants. */
 export interface Recorder {
