@@ -70,7 +70,10 @@ const str = (value: unknown): string => (typeof value === "string" ? value : "")
 const everyEvent = (row: ProviderRow): fc.Arbitrary<Delivery> => fc.constantFrom(...row.eventNames).map((event) => row.delivery(event));
 
 /** What the fuzz properties add to each row of the fixtures' table. */
-const FUZZ: Record<ProviderName, Pick<ProviderCase, "events" | "envelope" | "nameOf" | "normalize"> & { deliveries?: fc.Arbitrary<Delivery> }> = {
+const FUZZ: Record<
+  ProviderName,
+  Pick<ProviderCase, "events" | "envelope" | "nameOf" | "normalize"> & { deliveries?: fc.Arbitrary<Delivery> }
+> = {
   misskey: { events: misskeyEventSchemas, envelope: misskeyEnvelopeSchema, nameOf: (envelope) => str(envelope["type"]) },
   oksky: {
     // Every content type and layout OK SKY sends.
