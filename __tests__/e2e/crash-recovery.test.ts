@@ -8,7 +8,7 @@ import type { Delivery } from "../../lib/testing/delivery.js";
 
 // Real processes, killed and stopped for real: what the inbox promises across a crash.
 const root = join(__dirname, "..", "..");
-const script = join(root, "__tests__", "fixtures", "inbox-server.ts");
+const script = join(root, "__tests__", "helpers", "inbox-server.ts");
 const tsRequire = join(root, "__tests__", "helpers", "ts-require.cjs");
 let dir: string;
 let children: ChildProcess[] = [];
