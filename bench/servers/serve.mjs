@@ -36,7 +36,8 @@ function memory() {
 }
 
 process.on("message", (message) => {
-  if (message?.type === "stats") process.send({ type: "stats", events, errors, errorCodes, memory: memory() });
+  // `probe.report`, when the server module sets one, adds its own figures (bench/servers/soak.mjs).
+  if (message?.type === "stats") process.send({ type: "stats", events, errors, errorCodes, memory: memory(), ...probe.report?.(message) });
   if (message?.type === "reset") {
     events = 0;
     errors = 0;

@@ -131,8 +131,8 @@ export async function startServer(kind, config, { nodeArgs = [], cwd, serve = SE
     port,
     pid: child.pid,
     url: `http://127.0.0.1:${port}`,
-    /** Counters and memory as the server sees them (events dispatched, errors reported). */
-    stats: () => request(child, { type: "stats" }, "stats"),
+    /** Counters and memory as the server sees them (events dispatched, errors reported); `ask` goes to the server module's own report. */
+    stats: (ask = {}) => request(child, { ...ask, type: "stats" }, "stats"),
     reset: () => child.connected && child.send({ type: "reset" }),
     proc: () => procStats(child.pid),
     /**

@@ -159,3 +159,16 @@ export function targetsTable(summary) {
 }
 
 export { fmt, ratio, size };
+
+/** Least-squares slope of y over x (points `[x, y]`), with its standard error. */
+export function trend(points) {
+  const n = points.length;
+  if (n < 3) return { slope: 0, error: Infinity };
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  const sxx = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+  if (sxx === 0) return { slope: 0, error: Infinity };
+  const slope = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0) / sxx;
+  const residuals = points.reduce((s, [x, y]) => s + (y - my - slope * (x - mx)) ** 2, 0);
+  return { slope, error: Math.sqrt(residuals / (n - 2) / sxx) };
+}
