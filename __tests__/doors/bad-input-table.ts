@@ -47,10 +47,9 @@ function note(secret = SECRET, text = "Hello") {
   return misskeyDelivery("note", { secret, overrides: { body: { note: { text } } } });
 }
 
-function withHeaders(extra: Record<string, string>, remove: readonly string[] = []): WireRequest {
+function withHeaders(extra: Record<string, string>, remove?: string): WireRequest {
   const d = note();
-  const headers: Record<string, string> = { ...d.headers, ...extra };
-  for (const name of remove) delete headers[name];
+  const headers = Object.fromEntries(Object.entries({ ...d.headers, ...extra }).filter(([name]) => name !== remove));
   return post(headers, d.body);
 }
 
@@ -77,7 +76,7 @@ export const badInputTable: readonly BadInputRow[] = [
   },
   {
     name: "missing secret",
-    requests: () => [withHeaders({}, ["x-misskey-hook-secret"])],
+    requests: () => [withHeaders({}, "x-misskey-hook-secret")],
     status: 401,
     expected: { error: "signature_missing" },
   },

@@ -41,7 +41,7 @@ export function toFetchRequest(url: string, wire: WireRequest): Request {
     : Buffer.concat(wire.chunks);
   const headers: Record<string, string> = { ...wire.headers };
   if (!wire.chunked) headers["content-length"] = String(body instanceof Buffer ? body.length : 0);
-  return new Request(url, { method: wire.method, headers, body, duplex: "half" } as RequestInit);
+  return new Request(url, { method: wire.method, headers, body, duplex: "half" });
 }
 
 export async function fromResponse(response: Response): Promise<WireAnswer> {
