@@ -30,7 +30,7 @@ function watchedBody(chunk: Uint8Array, count: number | "endless") {
 }
 
 function post(headers: Record<string, string>, body: string | Buffer | ReadableStream<Uint8Array>, url = URL_): Request {
-  return new Request(url, { method: "POST", headers, body, duplex: "half" } as RequestInit);
+  return new Request(url, { method: "POST", headers, body, duplex: "half" });
 }
 
 test("a delivery: 200, its listener runs, the answer is a Response with the receiver's headers", async () => {
