@@ -69,7 +69,7 @@ describe("createWebhookMiddleware", () => {
     expect(() => createWebhookMiddleware({})).toThrow(/at least one path/);
     expect(() => createWebhookMiddleware({ "hooks/misskey": misskey })).toThrow(/must start with "\/"/);
     expect(() => createWebhookMiddleware({ "/hooks?x=1": misskey })).toThrow(/no query/);
-    expect(() => createWebhookMiddleware({ "/hooks/misskey": {} as typeof misskey })).toThrow(/must map to a receiver/);
+    expect(() => createWebhookMiddleware({ "/hooks/misskey": {} as unknown as typeof misskey })).toThrow(/must map to a receiver/);
     expect(() => createWebhookFetchHandler(null as unknown as Record<string, typeof misskey>)).toThrow(/routes must be an object/);
   });
 });
