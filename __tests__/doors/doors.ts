@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import { serve } from "@hono/node-server";
 import express from "express";
-import Fastify from "fastify";
+import Fastify, { type FastifyPluginAsync } from "fastify";
 import { Hono } from "hono";
 import { createWebhookFetchHandler } from "../../lib/adapters/webhook-fetch-handler.js";
 import { createWebhookMiddleware } from "../../lib/adapters/webhook-middleware.js";
@@ -32,6 +32,25 @@ async function listen(server: Server): Promise<OpenDoor> {
           resolve();
         });
       }),
+  };
+}
+
+/**
+ * The README's Fastify door: a plugin of its own, so that Fastify reads no body there
+ * (the receiver's limit, timeout and auth-before-body apply) while the rest of the app
+ * keeps its parsers.
+ */
+export function fastifyWebhooks(receiver: MisskeyReceiver): FastifyPluginAsync {
+  return (hooks) => {
+    hooks.removeAllContentTypeParsers();
+    hooks.addContentTypeParser("*", (_request, _payload, done) => {
+      done(null);
+    });
+    hooks.all(PATH, (request, reply) => {
+      reply.hijack();
+      receiver.handler(request.raw, reply.raw);
+    });
+    return Promise.resolve();
   };
 }
 
@@ -90,15 +109,7 @@ export const doors: readonly Door[] = [
     name: "Fastify: body left raw, receiver.handler(request.raw, reply.raw)",
     open: async (receiver) => {
       const fastify = Fastify();
-      // Fastify reads no body: the receiver's limit, timeout and auth-before-body apply.
-      fastify.removeAllContentTypeParsers();
-      fastify.addContentTypeParser("*", (_request, _payload, done) => {
-        done(null);
-      });
-      fastify.all(PATH, (request, reply) => {
-        reply.hijack();
-        receiver.handler(request.raw, reply.raw);
-      });
+      await fastify.register(fastifyWebhooks(receiver));
       await fastify.listen({ port: 0, host: "127.0.0.1" });
       const port = portOf(fastify.server.address());
       return {

@@ -124,11 +124,18 @@ test("params from the second argument reach secret resolvers and event.meta.para
   expect(tenants).toEqual(["acme"]);
 });
 
-test("a second argument that is not ours (Workers pass `env`) is ignored", async () => {
+test("a second argument that is not ours (Workers pass `env`, Next.js `{ params: Promise }`) is ignored", async () => {
   const misskey = createMisskeyReceiver({ secret: SECRET, logger: false });
   const d = misskeyDelivery("note", { secret: SECRET });
   const env = { remoteAddress: 42, params: "nope", MY_BINDING: {} } as unknown as { remoteAddress?: string };
   expect((await misskey.fetch(post(d.headers, d.body), env)).status).toBe(200);
+  const params: unknown[] = [];
+  misskey.on("note", (e) => void params.push(e.meta.params));
+  const next = { params: Promise.resolve({ tenant: "acme" }) } as unknown as { params?: Record<string, string> };
+  const again = misskeyDelivery("note", { secret: SECRET });
+  expect((await misskey.fetch(post(again.headers, again.body), next)).status).toBe(200);
+  expect(params).toEqual([{}]);
+  expect(params[0]).not.toBeInstanceOf(Promise);
 });
 
 test("a body something else read first: 500 internal_error, one error line saying why, no secret or detail to the sender", async () => {

@@ -30,8 +30,7 @@ export class FetchWebhookRequest implements WebhookRequest {
     this.stream = stream;
     // Checked: Workers call fetch(request, env, ctx), so `info` may be any object.
     this.remoteAddress = typeof info?.remoteAddress === "string" ? info.remoteAddress : undefined;
-    const params: unknown = info?.params;
-    this.params = typeof params === "object" && params !== null ? (params as Readonly<Record<string, string>>) : undefined;
+    this.params = plainParams(info?.params);
   }
 
   /** Parsed as plain Node's and Express 5's default ("simple") query parser does: `?token=` reaches token auth. */
@@ -42,6 +41,12 @@ export class FetchWebhookRequest implements WebhookRequest {
     const end = url.indexOf("#", start);
     return parseQueryString(url.slice(start + 1, end === -1 ? undefined : end));
   }
+}
+
+/** Params as an object of strings; Next.js passes `{ params: Promise }` as the second argument, which is not one. */
+function plainParams(params: unknown): Readonly<Record<string, string>> | undefined {
+  if (typeof params !== "object" || params === null || typeof (params as { then?: unknown }).then === "function") return undefined;
+  return params as Readonly<Record<string, string>>;
 }
 
 /** Headers names come lower-cased, repeated values joined with ", " (as Node joins custom headers). */
