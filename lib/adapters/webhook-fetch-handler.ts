@@ -1,7 +1,7 @@
 import { refuse } from "../core/answer.js";
 import { WebhookError } from "../core/errors.js";
 import { createFetchHandler, type FetchHandler } from "./fetch-handler.js";
-import { compileRoutes, pathOf, type WebhookRoutes } from "./webhook-routes.js";
+import { compileWebhookRoutes, requestPath, type WebhookRoutes } from "./webhook-routes.js";
 
 /**
  * One fetch handler for several receivers, each at its exact path: the Web-standard
@@ -19,9 +19,9 @@ import { compileRoutes, pathOf, type WebhookRoutes } from "./webhook-routes.js";
  * // Bun: Bun.serve({ fetch: (request) => hooks(request) });
  */
 export function createWebhookFetchHandler(routes: WebhookRoutes): FetchHandler {
-  const handlers = compileRoutes(routes, "createWebhookFetchHandler", createFetchHandler);
+  const handlers = compileWebhookRoutes(routes, "createWebhookFetchHandler", createFetchHandler);
   return async (request, info) => {
-    const handler = handlers.get(pathOf(request.url));
+    const handler = handlers.get(requestPath(request.url));
     if (handler !== undefined) return handler(request, info);
     await request.body?.cancel().catch(() => undefined);
     const answer = refuse(new WebhookError("not_found", "No webhook receiver at this path."));

@@ -3,7 +3,7 @@ import { refuse } from "../core/answer.js";
 import { WebhookError } from "../core/errors.js";
 import { createNodeHandler, type NodeHandler } from "./node-handler.js";
 import { sendWebhookResponse } from "./send-webhook-response.js";
-import { compileRoutes, pathOf, type WebhookRoutes } from "./webhook-routes.js";
+import { compileWebhookRoutes, requestPath, type WebhookRoutes } from "./webhook-routes.js";
 
 /**
  * One Node/Express middleware for several receivers, each at its exact path (as
@@ -23,9 +23,9 @@ import { compileRoutes, pathOf, type WebhookRoutes } from "./webhook-routes.js";
  * http.createServer(hooks).listen(3000); // plain Node: other paths get 404
  */
 export function createWebhookMiddleware(routes: WebhookRoutes): NodeHandler {
-  const handlers = compileRoutes(routes, "createWebhookMiddleware", createNodeHandler);
+  const handlers = compileWebhookRoutes(routes, "createWebhookMiddleware", createNodeHandler);
   return (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => {
-    const handler = handlers.get(pathOf(req.url ?? "/"));
+    const handler = handlers.get(requestPath(req.url ?? "/"));
     if (handler !== undefined) handler(req, res, next);
     else if (next !== undefined) next();
     else sendWebhookResponse(req, res, refuse(new WebhookError("not_found", "No webhook receiver at this path.")));

@@ -12,7 +12,7 @@ export type WebhookRoutes = Readonly<Record<string, MountableReceiver>>;
  * matched exactly (no trailing slash, no parameters): it is a webhook URL given to a
  * provider, not a pattern.
  */
-export function compileRoutes<D>(routes: WebhookRoutes, factory: string, door: (receiver: MountableReceiver) => D): Map<string, D> {
+export function compileWebhookRoutes<D>(routes: WebhookRoutes, factory: string, door: (receiver: MountableReceiver) => D): Map<string, D> {
   if (typeof (routes as unknown) !== "object" || (routes as unknown) === null)
     throw new TypeError(`${factory}: routes must be an object of paths to receivers.`);
   const doors = new Map<string, D>();
@@ -30,7 +30,7 @@ export function compileRoutes<D>(routes: WebhookRoutes, factory: string, door: (
 }
 
 /** The path of a request URL (absolute or not), without its query or fragment. */
-export function pathOf(url: string): string {
+export function requestPath(url: string): string {
   const end = url.search(/[?#]/);
   const path = end === -1 ? url : url.slice(0, end);
   if (path.startsWith("/")) return path;
