@@ -19,6 +19,13 @@ export type FetchHandler = (request: Request, info?: FetchRequestInfo) => Promis
  * router. The body is handed to the core as a stream, so it is read as in Node: only after
  * authentication, refused from `Content-Length` before a byte is read, cut off at `limit`
  * and `bodyTimeoutMs`. Whatever is left unread when the answer is ready is cancelled.
+ * Every receiver has one already as `receiver.fetch`.
+ *
+ * @example
+ * // Next.js, app/hooks/misskey/route.ts
+ * export const POST = (request: Request) => misskey.fetch(request);
+ * // Hono: app.all("/hooks/:tenant/misskey", (c) => misskey.fetch(c.req.raw, { params: c.req.param() }));
+ * // Deno: Deno.serve((req, info) => misskey.fetch(req, { remoteAddress: info.remoteAddr.hostname }));
  */
 export function createFetchHandler(receiver: Pick<WebhookReceiver<string, EventSchemas, unknown>, "receive">): FetchHandler {
   return async (request, info) => {
