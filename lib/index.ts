@@ -20,6 +20,10 @@ export type {
 } from "./core/types.js";
 export { createExpressRouter, type ExpressWebhookReceiver } from "./adapters/express.js";
 export type { NodeHandler } from "./adapters/node-handler.js";
+export { createFetchHandler, type FetchHandler, type FetchRequestInfo } from "./adapters/fetch-handler.js";
+export { createWebhookMiddleware } from "./adapters/webhook-middleware.js";
+export { createWebhookFetchHandler } from "./adapters/webhook-fetch-handler.js";
+export type { WebhookRoutes, MountableReceiver } from "./adapters/webhook-routes.js";
 export { keepRawBody } from "./adapters/keep-raw-body.js";
 export { MemoryStore, type MemoryStoreOptions } from "./stores/memory.js";
 export type { DedupeStore } from "./stores/types.js";

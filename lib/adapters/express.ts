@@ -3,6 +3,7 @@ import type { WebhookReceiver } from "../core/receiver.js";
 import type { EventSchemas } from "../core/protocol.js";
 import { noticesOf } from "./mount-notices.js";
 import { createNodeHandler, type NodeHandler } from "./node-handler.js";
+import { createFetchHandler, type FetchHandler } from "./fetch-handler.js";
 
 /** A receiver with its Express router and its plain handler. */
 export type ExpressWebhookReceiver<
@@ -23,6 +24,8 @@ export type ExpressWebhookReceiver<
    * or a Node listener (`http.createServer((req, res) => receiver.handler(req, res))`).
    */
   readonly handler: NodeHandler;
+  /** The Web-standard door, `(request: Request, info?) => Promise<Response>`: Next.js, Hono, Bun, Deno, Workers. */
+  readonly fetch: FetchHandler;
 };
 
 /** Builds the router for a receiver. */
@@ -81,12 +84,13 @@ function reachedThroughRoute(req: Request, router: Router): boolean {
   return false;
 }
 
-/** Adds a lazily built `router` and `handler` to a receiver. */
+/** Adds a lazily built `router`, `handler` and `fetch` to a receiver. */
 export function withExpressRouter<P extends string, S extends EventSchemas, M, I extends string | undefined, U extends string | undefined>(
   receiver: WebhookReceiver<P, S, M, I, U>,
 ): ExpressWebhookReceiver<P, S, M, I, U> {
   let router: Router | undefined;
   let handler: NodeHandler | undefined;
+  let fetch: FetchHandler | undefined;
   Object.defineProperty(receiver, "router", {
     enumerable: true,
     get: () => (router ??= createExpressRouter(receiver)),
@@ -95,5 +99,6 @@ export function withExpressRouter<P extends string, S extends EventSchemas, M, I
     enumerable: true,
     get: () => (handler ??= createNodeHandler(receiver)),
   });
+  Object.defineProperty(receiver, "fetch", { enumerable: true, get: () => (fetch ??= createFetchHandler(receiver)) });
   return receiver as ExpressWebhookReceiver<P, S, M, I, U>;
 }

@@ -3,6 +3,7 @@ import type { WebhookEventBase } from "./types.js";
 /** Stable, documented reasons a delivery was refused or failed. */
 export type WebhookErrorCode =
   | "method_not_allowed"
+  | "not_found"
   | "signature_missing"
   | "signature_mismatch"
   | "ip_not_allowed"
@@ -29,6 +30,8 @@ export type WebhookErrorCode =
 
 const DEFAULT_STATUS: Record<WebhookErrorCode, number> = {
   method_not_allowed: 405,
+  // Only from createWebhookMiddleware / createWebhookFetchHandler: no receiver at that path.
+  not_found: 404,
   signature_missing: 401,
   signature_mismatch: 401,
   // 403, not 401: credentials would not help a caller from the wrong network.

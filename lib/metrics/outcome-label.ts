@@ -7,6 +7,7 @@ const OUTCOMES = {
   ok: true,
   duplicate: true,
   method_not_allowed: true,
+  not_found: true,
   signature_missing: true,
   signature_mismatch: true,
   ip_not_allowed: true,
