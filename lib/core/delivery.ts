@@ -1,3 +1,4 @@
+import type { AnswerPolicy } from "./answer.js";
 import type { Emitter } from "./emitter.js";
 import type { WebhookError } from "./errors.js";
 import type { CompiledHooks } from "./hooks.js";
@@ -8,8 +9,8 @@ export interface DeliveryContext {
   provider: string;
   emitter: Emitter;
   report: (error: WebhookError) => void;
-  /** The provider resends after a 5xx: failures may be answered honestly. */
-  resends: boolean;
+  /** What to answer for each outcome, from the provider's resend policy. */
+  answers: AnswerPolicy;
   ack: "after-dispatch" | "immediate";
   dispatchTimeoutMs: number;
   hooks: CompiledHooks | undefined;

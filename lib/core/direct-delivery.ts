@@ -1,4 +1,3 @@
-import { acknowledge, refuse } from "./answer.js";
 import type { Claim, Deduper } from "./deduper.js";
 import type { Delivery, DeliveryContext } from "./delivery.js";
 import { deliveryKey } from "./delivery-key.js";
@@ -53,15 +52,8 @@ export class DirectDelivery implements Delivery {
     deduper: Deduper,
     attempt: object | undefined,
   ): WebhookResponse | Promise<WebhookResponse> {
-    if (claim === "done") return acknowledge("duplicate");
-    if (claim === "processing") {
-      // The first delivery may still fail; a resending sender should come back later.
-      return this.#context.resends
-        ? refuse(
-            new WebhookError("delivery_in_progress", "This delivery is already being processed.", { provider: this.#context.provider }),
-          )
-        : acknowledge("duplicate");
-    }
+    if (claim === "done") return this.#context.answers.duplicate();
+    if (claim === "processing") return this.#context.answers.inProgress();
     return this.#dispatch(event, deduper, attempt);
   }
 
@@ -86,7 +78,8 @@ export class DirectDelivery implements Delivery {
       if (pending === undefined && ack === "after-dispatch") {
         // Every listener is done already: no timeout to race, nothing to track.
         const completed = deduper?.complete(deliveryKey(event, event.id as string));
-        return completed ? completed.then(() => acknowledge()) : acknowledge();
+        const { answers } = this.#context;
+        return completed ? completed.then(() => answers.ok()) : answers.ok();
       }
       // Something runs on: from here other requests may come in, so the claim goes in now.
       if (unclaimed !== undefined) void deduper?.claim(unclaimed);
@@ -99,10 +92,10 @@ export class DirectDelivery implements Delivery {
 
   /** The answer once listeners that returned promises settle, or their time is up. */
   async #settle(event: WebhookEventBase, run: Promise<void>): Promise<WebhookResponse> {
-    const { resends, report, ack, dispatchTimeoutMs, provider } = this.#context;
+    const { answers, report, ack, dispatchTimeoutMs, provider } = this.#context;
     if (ack === "immediate") {
       run.catch(report);
-      return acknowledge();
+      return answers.ok();
     }
     const outcome = await withTimeout(
       // #track rejects only with dispatch's handler_failed WebhookError.
@@ -116,11 +109,11 @@ export class DirectDelivery implements Delivery {
       run.catch(report);
       const timeout = new WebhookError("dispatch_timeout", `Listeners did not finish within ${dispatchTimeoutMs} ms.`, { provider, event });
       report(timeout);
-      return resends ? refuse(timeout) : acknowledge(timeout.code);
+      return answers.failed(timeout);
     }
-    if (outcome === undefined) return acknowledge();
+    if (outcome === undefined) return answers.ok();
     report(outcome);
-    return resends ? refuse(outcome) : acknowledge(outcome.code);
+    return answers.failed(outcome);
   }
 
   /** Completes or releases the dedupe claim as the dispatch ends, and keeps it for close(). */

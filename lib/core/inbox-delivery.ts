@@ -1,5 +1,4 @@
 import { isRecordFailure } from "../inbox/store-failure.js";
-import { acknowledge, refuse } from "./answer.js";
 import type { Delivery, DeliveryContext } from "./delivery.js";
 import type { DirectDelivery } from "./direct-delivery.js";
 import { withTimeout } from "./dispatch.js";
@@ -23,7 +22,7 @@ export class InboxDelivery implements Delivery {
   }
 
   async deliver(event: WebhookEventBase, attempt: object | undefined): Promise<WebhookResponse> {
-    const { resends, report, ack, dispatchTimeoutMs, provider } = this.#context;
+    const { answers, report, ack, dispatchTimeoutMs, provider } = this.#context;
     let accepted: "duplicate" | { attempt: Promise<void> };
     try {
       accepted = await this.#worker.accept(event, attempt);
@@ -37,12 +36,12 @@ export class InboxDelivery implements Delivery {
       report(error);
       // For a provider that never resends, dispatching without the inbox is better
       // than losing the event, whatever the reason.
-      return resends ? refuse(error) : this.#fallback.deliver(event, attempt);
+      return answers.resends ? answers.failed(error) : this.#fallback.deliver(event, attempt);
     }
-    if (accepted === "duplicate") return acknowledge("duplicate");
+    if (accepted === "duplicate") return answers.duplicate();
     // The attempt never rejects (failures are recorded); waiting only paces the sender.
     if (ack === "after-dispatch") await withTimeout(accepted.attempt, dispatchTimeoutMs);
-    return acknowledge();
+    return answers.ok();
   }
 
   async close(timeoutMs: number): Promise<void> {

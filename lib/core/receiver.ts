@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { acknowledge, refuse } from "./answer.js";
+import { AnswerPolicy } from "./answer.js";
 import { parseContentType } from "./content-types/content-type.js";
 import { formatOf, unsupportedType, type BodyParsing } from "./content-types/parse-body.js";
 import { Deduper } from "./deduper.js";
@@ -59,6 +59,7 @@ export class WebhookReceiver<
   readonly #delivery: Delivery;
   readonly #inbox: InboxWorker | undefined;
   readonly #parsing: BodyParsing;
+  readonly #answers: AnswerPolicy;
   #closed = false;
 
   static {
@@ -68,6 +69,7 @@ export class WebhookReceiver<
   constructor(protocol: ProviderProtocol<P, S, M, I, U>, options: ResolvedOptions) {
     this.#protocol = protocol;
     this.#options = options;
+    this.#answers = new AnswerPolicy(protocol.provider, protocol.resends);
     const report = (error: WebhookError): void => {
       this.#report(error);
     };
@@ -75,7 +77,7 @@ export class WebhookReceiver<
       provider: protocol.provider,
       emitter: this.#emitter,
       report,
-      resends: protocol.resends,
+      answers: this.#answers,
       ack: options.ack,
       dispatchTimeoutMs: options.dispatchTimeoutMs,
       hooks: options.hooks,
@@ -167,7 +169,7 @@ export class WebhookReceiver<
       ? error.with({ provider: this.provider })
       : new WebhookError("internal_error", "The receiver failed unexpectedly.", { cause: error, provider: this.provider });
     this.#rejected(failure, trace);
-    return refuse(failure);
+    return this.#answers.refused(failure);
   }
 
   #rejected(error: WebhookError, trace: Trace | undefined): void {
@@ -236,8 +238,7 @@ export class WebhookReceiver<
     const event = toEvent(this.#protocol, request, payload, scope);
     if (isWebhookError(event)) {
       this.#rejected(event, trace);
-      // Re-sending cannot fix a payload; a non-resending sender gets its 200 regardless.
-      return this.#protocol.resends ? refuse(event) : acknowledge(event.code);
+      return this.#answers.failed(event);
     }
     if (trace) {
       trace.event = event;
