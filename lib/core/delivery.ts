@@ -18,11 +18,8 @@ export interface DeliveryContext {
 
 /** Takes a validated event to the listeners and says what to answer. */
 export interface Delivery {
-  /**
-   * `attempt`: the hooks' token for this request (undefined without hooks). The answer
-   * itself where nothing had to wait (in-memory dedupe, listeners that returned no promise).
-   */
-  deliver(event: WebhookEventBase, attempt: object | undefined): WebhookResponse | Promise<WebhookResponse>;
+  /** `attempt`: the hooks' token for this request (undefined without hooks). */
+  deliver(event: WebhookEventBase, attempt: object | undefined): Promise<WebhookResponse>;
   /** Waits (at most `timeoutMs`) for dispatches under way; starts no new work. */
   close(timeoutMs: number): Promise<void>;
 }

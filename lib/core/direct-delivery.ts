@@ -27,7 +27,7 @@ export class DirectDelivery implements Delivery {
     this.#deduper = deduper;
   }
 
-  deliver(event: WebhookEventBase, attempt: object | undefined): WebhookResponse | Promise<WebhookResponse> {
+  async deliver(event: WebhookEventBase, attempt: object | undefined): Promise<WebhookResponse> {
     const deduper = event.id === undefined ? undefined : this.#deduper;
     if (deduper === undefined) return this.#dispatch(event, undefined, attempt);
     const id = deliveryKey(event, event.id as string);
@@ -41,9 +41,7 @@ export class DirectDelivery implements Delivery {
       if (seen !== undefined) return this.#claimed(seen, event, deduper, attempt);
     }
     const claim = deduper.claim(id);
-    return claim instanceof Promise
-      ? claim.then((state) => this.#claimed(state, event, deduper, attempt))
-      : this.#claimed(claim, event, deduper, attempt);
+    return this.#claimed(claim instanceof Promise ? await claim : claim, event, deduper, attempt);
   }
 
   #claimed(
