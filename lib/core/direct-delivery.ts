@@ -13,7 +13,7 @@ import type { WebhookEventBase, WebhookResponse } from "./types.js";
  * reported to `onError` with the whole event where it does not.
  *
  * Nothing here waits unless something has to: with the in-memory dedupe store and
- * listeners that return no promise, the answer comes back as a value.
+ * listeners that return no promise, no timer is set and no dispatch tracked.
  */
 export class DirectDelivery implements Delivery {
   readonly #context: DeliveryContext;
@@ -36,22 +36,16 @@ export class DirectDelivery implements Delivery {
       if (this.#unclaimed.has(id)) return this.#claimed("processing", event, deduper, attempt);
       // In memory, without hooks: look first, and write the claim only if something is
       // left running (most deliveries then write one record, "done", instead of two).
-      const seen = deduper.peekNow(id);
+      const seen = deduper.peek(id);
       if (seen === "new") return this.#dispatch(event, deduper, attempt, id);
       if (seen !== undefined) return this.#claimed(seen, event, deduper, attempt);
     }
-    const claim = deduper.claim(id);
-    return this.#claimed(claim instanceof Promise ? await claim : claim, event, deduper, attempt);
+    return this.#claimed(await deduper.claim(id), event, deduper, attempt);
   }
 
-  #claimed(
-    claim: Claim,
-    event: WebhookEventBase,
-    deduper: Deduper,
-    attempt: object | undefined,
-  ): WebhookResponse | Promise<WebhookResponse> {
-    if (claim === "done") return this.#context.answers.duplicate();
-    if (claim === "processing") return this.#context.answers.inProgress();
+  #claimed(claim: Claim, event: WebhookEventBase, deduper: Deduper, attempt: object | undefined): Promise<WebhookResponse> {
+    if (claim === "done") return Promise.resolve(this.#context.answers.duplicate());
+    if (claim === "processing") return Promise.resolve(this.#context.answers.inProgress());
     return this.#dispatch(event, deduper, attempt);
   }
 
@@ -61,7 +55,7 @@ export class DirectDelivery implements Delivery {
     deduper: Deduper | undefined,
     attempt: object | undefined,
     unclaimed?: string,
-  ): WebhookResponse | Promise<WebhookResponse> {
+  ): Promise<WebhookResponse> {
     const { hooks, emitter, ack } = this.#context;
     let dispatched: Promise<void>;
     if (hooks === undefined || attempt === undefined) {
@@ -75,9 +69,9 @@ export class DirectDelivery implements Delivery {
       }
       if (pending === undefined && ack === "after-dispatch") {
         // Every listener is done already: no timeout to race, nothing to track.
-        const completed = deduper?.complete(deliveryKey(event, event.id as string));
         const { answers } = this.#context;
-        return completed ? completed.then(() => answers.ok()) : answers.ok();
+        if (deduper === undefined) return Promise.resolve(answers.ok());
+        return deduper.complete(deliveryKey(event, event.id as string)).then(() => answers.ok());
       }
       // Something runs on: from here other requests may come in, so the claim goes in now.
       if (unclaimed !== undefined) void deduper?.claim(unclaimed);

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { AnswerPolicy } from "./answer.js";
-import { Deduper } from "./deduper.js";
+import { createDeduper } from "./create-deduper.js";
 import type { Delivery, DeliveryContext } from "./delivery.js";
 import { DirectDelivery } from "./direct-delivery.js";
 import { InboxDelivery } from "./inbox-delivery.js";
@@ -72,7 +72,7 @@ export class WebhookReceiver<
     };
     // With an inbox, its keys are the dedupe record; a second record would only disagree.
     const deduper =
-      options.dedupe && !options.inbox ? new Deduper(options.dedupe.store, protocol.provider, options.dedupe.ttlMs, report) : undefined;
+      options.dedupe && !options.inbox ? createDeduper(options.dedupe.store, protocol.provider, options.dedupe.ttlMs, report) : undefined;
     const direct = new DirectDelivery(context, deduper);
     this.#inbox = options.inbox && new InboxWorker(context, options.inbox);
     this.#delivery = this.#inbox ? new InboxDelivery(context, this.#inbox, direct) : direct;
