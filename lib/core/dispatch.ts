@@ -12,8 +12,8 @@ export function dispatch(event: WebhookEventBase, listeners: readonly Listener<W
 
 /**
  * {@link dispatch}, but undefined when every listener has already returned without a
- * promise (a counter, a queue push): the caller then needs no promise, no timer, no
- * chain, which is a fifth of what a small delivery costs.
+ * promise (a counter, a queue push): the caller then needs no timer and tracks no
+ * dispatch (what that saves: BENCHMARKS.md).
  */
 export function dispatchNow(
   event: WebhookEventBase,

@@ -14,7 +14,7 @@ const CONTAINER_COST = 4;
  * arrays (~50 MB) without complaint, `[0,0,0,…]` into 9 MB, and `JSON.stringify` of
  * anything deeper than a few thousand levels throws. One linear
  * pass, no recursion; strings are skipped with `indexOf` (most of a real body's bytes),
- * so this costs a fraction of the parse (~0.7 µs per KB of a Misskey note). Invalid JSON
+ * so this costs a fraction of the parse (BENCHMARKS.md). Invalid JSON
  * is left to `JSON.parse` to refuse.
  */
 export function assertJsonStructure(text: string, { maxDepth, maxContainers }: StructureLimits): void {

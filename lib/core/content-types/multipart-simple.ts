@@ -26,8 +26,8 @@ interface PartHead {
 
 /**
  * Reads a UTF-8 multipart body in one pass over the buffer, where busboy would build a
- * stream, a header parser and a Boyer-Moore table per request (half of what a small
- * OK SKY form cost). Only the plain shape every real sender writes is read here, and it
+ * stream, a header parser and a Boyer-Moore table per request (BENCHMARKS.md: most of what
+ * a small OK SKY form cost). Only the plain shape every real sender writes is read here, and it
  * is read exactly as busboy reads it (a differential fuzz test holds the two together);
  * for anything else (a preamble, other part headers, a quoted-pair or a path in a
  * filename, a part over a limit, a broken body) it returns undefined and busboy decides.
