@@ -74,10 +74,10 @@ async function stages(pipeline: Pipeline, request: WebhookRequest, watch: Reques
   // 5. Parse (JSON and forms synchronously: only multipart needs the await).
   let parsed = parseBody(request, raw, format, contentType, parsing);
   if (parsed instanceof Promise) parsed = await parsed;
-  const payload = protocol.normalize ? protocol.normalize(parsed, format) : parsed;
+  const { payload, original } = protocol.normalize ? protocol.normalize(parsed, format) : { payload: parsed, original: undefined };
 
   // 6. Identify and 7. validate.
-  const event = toEvent(protocol, request, payload, scope);
+  const event = toEvent(protocol, request, payload, original, scope);
   if (isWebhookError(event)) {
     pipeline.report(event);
     watch.rejected(event);

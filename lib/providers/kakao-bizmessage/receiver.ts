@@ -27,12 +27,8 @@ export const kakaoBizmessageProtocol: ProviderProtocol<"kakao-bizmessage", Kakao
   // Sent as "application/json;charset=UTF-8"; a missing type is read as JSON too.
   jsonAliases: [""],
   identify(payload) {
-    const envelope = parseEnvelope(kakaoEnvelopeSchema, payload, "kakao-bizmessage");
-    return { name: envelope.event, id: envelope.hooksId };
-  },
-  meta(_request, payload) {
-    const { productName, appKey, webhookConfigId } = parseEnvelope(kakaoEnvelopeSchema, payload, "kakao-bizmessage");
-    return { productName, appKey, webhookConfigId };
+    const { event, hooksId, productName, appKey, webhookConfigId } = parseEnvelope(kakaoEnvelopeSchema, payload, "kakao-bizmessage");
+    return { name: event, id: hooksId, meta: { productName, appKey, webhookConfigId } };
   },
   // Retries are not documented. Answering failures with 5xx lets a resend (if NHN makes
   // one) be dispatched again; dedupe on hooksId makes that safe.

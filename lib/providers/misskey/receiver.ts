@@ -21,14 +21,11 @@ export const misskeyProtocol: ProviderProtocol<"misskey", MisskeyEventSchemas, M
   formats: ["json"],
   // Before 13.11 Misskey set no type and fetch sent "text/plain;charset=UTF-8".
   jsonAliases: ["text/plain", ""],
-  identify(payload) {
+  identify(payload, request) {
     const envelope = parseEnvelope(misskeyEnvelopeSchema, payload, "misskey");
-    return { name: envelope.type, id: envelope.eventId };
+    const meta = { host: getHeader(request.headers, "x-misskey-host"), hookId: getHeader(request.headers, "x-misskey-hook-id") };
+    return { name: envelope.type, id: envelope.eventId, meta };
   },
-  meta: (request) => ({
-    host: getHeader(request.headers, "x-misskey-host"),
-    hookId: getHeader(request.headers, "x-misskey-hook-id"),
-  }),
   // Misskey retries 5xx, 429 and timeouts (4 tries over ~11 min); other 4xx are final.
   resends: true,
   dedupeByDefault: true,

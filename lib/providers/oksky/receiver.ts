@@ -18,33 +18,24 @@ export interface OkskyMeta {
 
 export const OKSKY_SECRET_HEADER = "X-Oksky-Secret-Token";
 
-// normalize() hands the pipeline an envelope; meta() later gets that same object and
-// finds the document it came from here, without the document riding in the payload.
-const originals = new WeakMap<object, OkskyJsonApiDocument>();
-
 export const okskyProtocol: ProviderProtocol<"oksky", OkskyEventSchemas, OkskyMeta> = {
   provider: "oksky",
   events: okskyEventSchemas,
   // Chosen per webhook: JSON, JSON:API (parsed as JSON: "+json"), urlencoded or multipart.
   formats: ["json", "urlencoded", "multipart"],
   jsonAliases: [],
-  normalize(body, format) {
-    const { payload, original } = normalizeOkskyBody(body, format);
-    if (original !== undefined && typeof payload === "object" && payload !== null) originals.set(payload, original);
-    return payload;
-  },
-  identify(payload) {
+  normalize: normalizeOkskyBody,
+  identify(payload, request, document) {
     const envelope = parseEnvelope(okskyEnvelopeSchema, payload, "oksky");
-    // OK SKY sends no delivery id, and never resends, so there is nothing to dedupe.
-    return { name: `${envelope.object_name}.${envelope.action}`, id: undefined };
-  },
-  meta(request, payload) {
-    const original = typeof payload === "object" && payload !== null ? originals.get(payload) : undefined;
-    return {
+    // The JSON:API document as received, where normalize() made the envelope from one.
+    const original = document as OkskyJsonApiDocument | undefined;
+    const meta: OkskyMeta = {
       subdomain: getHeader(request.headers, "x-oksky-app-subdomain"),
       userAgent: getHeader(request.headers, "user-agent"),
       ...(original === undefined ? {} : { original }),
     };
+    // OK SKY sends no delivery id, and never resends, so there is nothing to dedupe.
+    return { name: `${envelope.object_name}.${envelope.action}`, id: undefined, meta };
   },
   // "Always answer 200": OK SKY never resends, so a failure answered 5xx would only be
   // noise at the sender; failures go to onError instead.

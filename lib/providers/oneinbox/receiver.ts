@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { withExpressRouter, type ExpressWebhookReceiver } from "../../adapters/express.js";
+import { canonicalJson } from "../../core/canonical-json.js";
 import { getHeader } from "../../core/headers.js";
 import { resolveGenericAuthOptions, type GenericAuthOptions } from "../../core/options.js";
 import { parseEnvelope, type ProviderProtocol } from "../../core/protocol.js";
@@ -9,49 +10,6 @@ import { oneInboxEnvelopeSchema, oneInboxEventSchemas, type OneInboxEventSchemas
 /** Where a OneInbox delivery came from (its request headers). */
 export interface OneInboxMeta {
   userAgent: string | undefined;
-}
-
-/** Output text on the work stack, told apart from payload values by its class. */
-class Text {
-  constructor(readonly text: string) {}
-}
-
-/**
- * JSON with object keys sorted at every level: equal payloads give equal text. Built
- * with an explicit stack, not recursion: JSON.parse accepts payloads nested thousands
- * deep, which would overflow the call stack.
- */
-function canonicalJson(root: unknown): string {
-  const out: string[] = [];
-  const stack: unknown[] = [root];
-  const pushAll = (parts: unknown[]): void => {
-    for (let i = parts.length - 1; i >= 0; i--) stack.push(parts[i]);
-  };
-  while (stack.length > 0) {
-    const value = stack.pop();
-    if (value instanceof Text) {
-      out.push(value.text);
-    } else if (Array.isArray(value)) {
-      const parts: unknown[] = [new Text("[")];
-      value.forEach((item, index) => {
-        if (index > 0) parts.push(new Text(","));
-        parts.push(item === undefined ? null : item);
-      });
-      pushAll([...parts, new Text("]")]);
-    } else if (value !== null && typeof value === "object") {
-      const record = value as Record<string, unknown>;
-      const keys = Object.keys(record)
-        .filter((key) => record[key] !== undefined)
-        .sort();
-      const parts: unknown[] = [new Text("{")];
-      keys.forEach((key, index) => parts.push(new Text(`${index > 0 ? "," : ""}${JSON.stringify(key)}:`), record[key]));
-      pushAll([...parts, new Text("}")]);
-    } else {
-      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- typed string, but undefined for undefined (in an array)
-      out.push(JSON.stringify(value) ?? "null");
-    }
-  }
-  return out.join("");
 }
 
 /**
@@ -73,11 +31,11 @@ export const oneInboxProtocol: ProviderProtocol<"oneinbox", OneInboxEventSchemas
   events: oneInboxEventSchemas,
   formats: ["json"],
   jsonAliases: [""],
-  identify(payload) {
+  identify(payload, request) {
     const envelope = parseEnvelope(oneInboxEnvelopeSchema, payload, "oneinbox");
-    return { name: envelope.event, id: oneInboxDeliveryId(envelope.event, envelope.call_id, payload) };
+    const id = oneInboxDeliveryId(envelope.event, envelope.call_id, payload);
+    return { name: envelope.event, id, meta: { userAgent: getHeader(request.headers, "user-agent") } };
   },
-  meta: (request) => ({ userAgent: getHeader(request.headers, "user-agent") }),
   // OneInbox resends anything not answered 2xx within a few seconds.
   resends: true,
   dedupeByDefault: true,

@@ -15,13 +15,13 @@ export const pokepayProtocol: ProviderProtocol<"pokepay", PokepayEventSchemas, P
   events: pokepayEventSchemas,
   formats: ["json"],
   jsonAliases: [""],
-  identify(payload) {
+  identify(payload, request) {
     const envelope = parseEnvelope(pokepayEnvelopeSchema, payload, "pokepay");
     // Without an operation id there is no telling a resend from the task finishing again,
     // which it legitimately may: such deliveries are not deduplicated.
-    return { name: envelope.task, id: envelope.operation_id || undefined };
+    const id = envelope.operation_id || undefined;
+    return { name: envelope.task, id, meta: { userAgent: getHeader(request.headers, "user-agent") } };
   },
-  meta: (request) => ({ userAgent: getHeader(request.headers, "user-agent") }),
   // Retries are not documented: answer failures with 5xx so a resend, if any, is dispatched.
   resends: true,
   dedupeByDefault: true,
