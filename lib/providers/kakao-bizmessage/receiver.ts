@@ -1,7 +1,6 @@
-import { withExpressRouter, type ExpressWebhookReceiver } from "../../adapters/express.js";
-import { resolveHeaderSecretOptions, type HeaderSecretOptions } from "../../core/options.js";
+import type { HeaderSecretOptions } from "../../core/options.js";
 import { parseEnvelope, type ProviderProtocol } from "../../core/protocol.js";
-import { WebhookReceiver, type EventMap } from "../../core/receiver.js";
+import type { EventMap } from "../../core/receiver.js";
 import { kakaoBizmessageEventSchemas, kakaoEnvelopeSchema, type KakaoBizmessageEventSchemas } from "./schema.js";
 
 /** Which NHN Cloud product and webhook setting a delivery came from (from its envelope). */
@@ -46,24 +45,3 @@ export const kakaoBizmessageProtocol: ProviderProtocol<"kakao-bizmessage", Kakao
 export type KakaoBizmessageReceiverOptions = HeaderSecretOptions;
 /** Each KakaoTalk Bizmessage event by name; `id` is the delivery's `hooksId`, always sent. */
 export type KakaoBizmessageEvents = EventMap<"kakao-bizmessage", KakaoBizmessageEventSchemas, KakaoBizmessageMeta, string>;
-export type KakaoBizmessageReceiver = ExpressWebhookReceiver<"kakao-bizmessage", KakaoBizmessageEventSchemas, KakaoBizmessageMeta, string>;
-
-/**
- * Receives NHN Cloud KakaoTalk Bizmessage webhooks, checking `X-Toast-Webhook-Signature`.
- * Events are named by the envelope's `event`; `MESSAGE_RESULT_UPDATE` is typed, and every
- * other name (template status updates, whose name NHN does not document, and the SMS and
- * Email siblings' events) reaches `onAny`. Mount one receiver per NHN product: SMS also
- * sends `MESSAGE_RESULT_UPDATE`, with hooks of another shape that would fail validation here.
- *
- * @example
- * const kakao = createKakaoBizmessageReceiver({ secret: process.env.NHN_WEBHOOK_SIGNATURE! });
- * kakao.on("MESSAGE_RESULT_UPDATE", (e) => {
- *   for (const hook of e.payload.hooks) console.log(hook.requestId, hook.recipientSeq, hook.resultCode);
- * });
- * kakao.onAny((e) => { if (isKakaoTemplateUpdate(e)) console.log(e.payload.hooks[0]?.status); });
- * app.use("/hooks/kakao", kakao.router);
- */
-export function createKakaoBizmessageReceiver(options: KakaoBizmessageReceiverOptions): KakaoBizmessageReceiver {
-  const resolved = resolveHeaderSecretOptions(options, KAKAO_SIGNATURE_HEADER, kakaoBizmessageProtocol, "createKakaoBizmessageReceiver");
-  return withExpressRouter(new WebhookReceiver(kakaoBizmessageProtocol, resolved));
-}

@@ -1,8 +1,7 @@
-import { withExpressRouter, type ExpressWebhookReceiver } from "../../adapters/express.js";
 import { getHeader } from "../../core/headers.js";
-import { resolveHeaderSecretOptions, type HeaderSecretOptions } from "../../core/options.js";
+import type { HeaderSecretOptions } from "../../core/options.js";
 import { parseEnvelope, type ProviderProtocol } from "../../core/protocol.js";
-import { WebhookReceiver, type EventMap } from "../../core/receiver.js";
+import type { EventMap } from "../../core/receiver.js";
 import { misskeyEnvelopeSchema, misskeyEventSchemas, type MisskeyEventSchemas } from "./schema.js";
 
 /** Where a Misskey delivery came from (its request headers). */
@@ -36,17 +35,3 @@ export const misskeyProtocol: ProviderProtocol<"misskey", MisskeyEventSchemas, M
 export type MisskeyReceiverOptions = HeaderSecretOptions;
 /** Each Misskey event by name; `id` is the delivery's `eventId`, always sent. */
 export type MisskeyEvents = EventMap<"misskey", MisskeyEventSchemas, MisskeyMeta, string>;
-export type MisskeyReceiver = ExpressWebhookReceiver<"misskey", MisskeyEventSchemas, MisskeyMeta, string>;
-
-/**
- * Receives Misskey webhooks (user and system hooks), checking `X-Misskey-Hook-Secret`.
- *
- * @example
- * const misskey = createMisskeyReceiver({ secret: process.env.MISSKEY_HOOK_SECRET! });
- * misskey.on("note", (e) => console.log(e.payload.body.note.text));
- * app.use("/hooks/misskey", misskey.router);
- */
-export function createMisskeyReceiver(options: MisskeyReceiverOptions): MisskeyReceiver {
-  const resolved = resolveHeaderSecretOptions(options, MISSKEY_SECRET_HEADER, misskeyProtocol, "createMisskeyReceiver");
-  return withExpressRouter(new WebhookReceiver(misskeyProtocol, resolved));
-}

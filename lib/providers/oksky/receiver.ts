@@ -1,8 +1,7 @@
-import { withExpressRouter, type ExpressWebhookReceiver } from "../../adapters/express.js";
 import { getHeader } from "../../core/headers.js";
-import { resolveHeaderSecretOptions, type HeaderSecretOptions } from "../../core/options.js";
+import type { HeaderSecretOptions } from "../../core/options.js";
 import { parseEnvelope, type ProviderProtocol } from "../../core/protocol.js";
-import { WebhookReceiver, type EventMap } from "../../core/receiver.js";
+import type { EventMap } from "../../core/receiver.js";
 import { normalizeOkskyBody, type OkskyJsonApiDocument } from "./normalize.js";
 import { okskyEnvelopeSchema, okskyEventSchemas, type OkskyEventSchemas } from "./schema.js";
 
@@ -48,21 +47,3 @@ export const okskyProtocol: ProviderProtocol<"oksky", OkskyEventSchemas, OkskyMe
 export type OkskyReceiverOptions = HeaderSecretOptions;
 /** Each OK SKY event by name; OK SKY sends no delivery id, so `id` is undefined. */
 export type OkskyEvents = EventMap<"oksky", OkskyEventSchemas, OkskyMeta>;
-export type OkskyReceiver = ExpressWebhookReceiver<"oksky", OkskyEventSchemas, OkskyMeta>;
-
-/**
- * Receives OK SKY webhooks, checking `X-Oksky-Secret-Token`, in whichever content type
- * the webhook was set to (JSON, JSON:API, urlencoded or multipart). Every genuine
- * delivery is answered 200, as OK SKY asks: an invalid payload, a failing or slow
- * listener goes to `onError` (OK SKY never resends; keep what you must not lose).
- *
- * @example
- * const oksky = createOkskyReceiver({ secret: process.env.OKSKY_WEBHOOK_SECRET! });
- * oksky.on("Message.create", (e) => console.log(e.payload.object.room_id, e.payload.object.content));
- * oksky.onError((error) => console.error(error.code, error.event?.name));
- * app.use("/hooks/oksky", oksky.router);
- */
-export function createOkskyReceiver(options: OkskyReceiverOptions): OkskyReceiver {
-  const resolved = resolveHeaderSecretOptions(options, OKSKY_SECRET_HEADER, okskyProtocol, "createOkskyReceiver");
-  return withExpressRouter(new WebhookReceiver(okskyProtocol, resolved));
-}

@@ -1,10 +1,9 @@
 import { createHash } from "node:crypto";
-import { withExpressRouter, type ExpressWebhookReceiver } from "../../adapters/express.js";
 import { canonicalJson } from "../../core/canonical-json.js";
 import { getHeader } from "../../core/headers.js";
-import { resolveGenericAuthOptions, type GenericAuthOptions } from "../../core/options.js";
+import type { GenericAuthOptions } from "../../core/options.js";
 import { parseEnvelope, type ProviderProtocol } from "../../core/protocol.js";
-import { WebhookReceiver, type EventMap } from "../../core/receiver.js";
+import type { EventMap } from "../../core/receiver.js";
 import { oneInboxEnvelopeSchema, oneInboxEventSchemas, type OneInboxEventSchemas } from "./schema.js";
 
 /** Where a OneInbox delivery came from (its request headers). */
@@ -51,18 +50,3 @@ export const oneInboxProtocol: ProviderProtocol<"oneinbox", OneInboxEventSchemas
 export type OneInboxReceiverOptions = GenericAuthOptions;
 /** Each OneInbox event by name; `id` is `event:call_id` (see {@link oneInboxDeliveryId}). */
 export type OneInboxEvents = EventMap<"oneinbox", OneInboxEventSchemas, OneInboxMeta, string>;
-export type OneInboxReceiver = ExpressWebhookReceiver<"oneinbox", OneInboxEventSchemas, OneInboxMeta, string, string | undefined>;
-
-/**
- * Receives OneInbox call and transcript webhooks. A call created with its own
- * `webhook_url` can point at another receiver: mount as many as you need.
- *
- * @example
- * const oneinbox = createOneInboxReceiver({ auth: { token: process.env.ONEINBOX_WEBHOOK_TOKEN! } });
- * oneinbox.on("call.ended", (e) => console.log(e.payload.call_id, e.payload.outcome));
- * app.use("/hooks/oneinbox", oneinbox.router); // register https://.../hooks/oneinbox?token=...
- */
-export function createOneInboxReceiver(options: OneInboxReceiverOptions): OneInboxReceiver {
-  const resolved = resolveGenericAuthOptions(options, oneInboxProtocol, "createOneInboxReceiver");
-  return withExpressRouter(new WebhookReceiver(oneInboxProtocol, resolved));
-}

@@ -1,8 +1,7 @@
-import { withExpressRouter, type ExpressWebhookReceiver } from "../../adapters/express.js";
 import { getHeader } from "../../core/headers.js";
-import { resolveGenericAuthOptions, type GenericAuthOptions } from "../../core/options.js";
+import type { GenericAuthOptions } from "../../core/options.js";
 import { parseEnvelope, type ProviderProtocol } from "../../core/protocol.js";
-import { WebhookReceiver, type EventMap } from "../../core/receiver.js";
+import type { EventMap } from "../../core/receiver.js";
 import { pokepayEnvelopeSchema, pokepayEventSchemas, type PokepayEventSchemas } from "./schema.js";
 
 /** Where a Pokepay delivery came from (its request headers). */
@@ -36,20 +35,3 @@ export const pokepayProtocol: ProviderProtocol<"pokepay", PokepayEventSchemas, P
 export type PokepayReceiverOptions = GenericAuthOptions;
 /** Each Pokepay event by name; `id` is `operation_id` where one is sent, else undefined. */
 export type PokepayEvents = EventMap<"pokepay", PokepayEventSchemas, PokepayMeta>;
-export type PokepayReceiver = ExpressWebhookReceiver<"pokepay", PokepayEventSchemas, PokepayMeta>;
-
-/**
- * Receives Pokepay worker-task webhooks (`{ "task": "bulk_shops" }` and the like), one
- * event per finished task, named by `task`.
- *
- * @example
- * const pokepay = createPokepayReceiver({ auth: { token: process.env.POKEPAY_WEBHOOK_TOKEN! } });
- * pokepay.on("process_user_stats_operation", (e) => {
- *   if (e.payload.status === "terminated") console.warn("terminated", e.payload.operation_id);
- * });
- * app.use("/hooks/pokepay", pokepay.router);
- */
-export function createPokepayReceiver(options: PokepayReceiverOptions): PokepayReceiver {
-  const resolved = resolveGenericAuthOptions(options, pokepayProtocol, "createPokepayReceiver");
-  return withExpressRouter(new WebhookReceiver(pokepayProtocol, resolved));
-}
