@@ -1,4 +1,5 @@
-import { dispatch, dispatchNow, TIMED_OUT, withTimeout } from "../../lib/core/dispatch.js";
+import { dispatch, dispatchNow } from "../../lib/core/dispatch.js";
+import { TIMED_OUT, withTimeout } from "../../lib/core/with-timeout.js";
 import type { WebhookEventBase } from "../../lib/core/types.js";
 import { deferred } from "../fixtures/test-receiver.js";
 

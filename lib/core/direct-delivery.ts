@@ -1,10 +1,10 @@
 import type { Claim, Deduper } from "./deduper.js";
 import type { Delivery, DeliveryContext } from "./delivery.js";
 import { deliveryKey } from "./delivery-key.js";
-import { dispatchNow, TIMED_OUT, withTimeout } from "./dispatch.js";
+import { dispatchNow } from "./dispatch.js";
 import { observeDispatch } from "./observe-dispatch.js";
 import { WebhookError } from "./errors.js";
-import { settleWithin } from "./settle-within.js";
+import { settleWithin, TIMED_OUT, withTimeout } from "./with-timeout.js";
 import type { WebhookEventBase, WebhookResponse } from "./types.js";
 
 /**

@@ -98,18 +98,3 @@ function handlerFailed(event: WebhookEventBase, errors: unknown[]): WebhookError
     cause: first,
   });
 }
-
-export const TIMED_OUT = Symbol("timed out");
-
-/** Resolves with the promise's outcome, or with TIMED_OUT after `ms` (the promise runs on). */
-export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
-  if (!Number.isFinite(ms)) return promise;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(resolve, ms, TIMED_OUT);
-    timer.unref();
-  });
-  return Promise.race([promise, timeout]).finally(() => {
-    clearTimeout(timer);
-  });
-}

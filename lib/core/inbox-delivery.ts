@@ -1,7 +1,7 @@
 import { isRecordFailure } from "../inbox/store-failure.js";
 import type { Delivery, DeliveryContext } from "./delivery.js";
 import type { DirectDelivery } from "./direct-delivery.js";
-import { withTimeout } from "./dispatch.js";
+import { withTimeout } from "./with-timeout.js";
 import { WebhookError } from "./errors.js";
 import type { InboxWorker } from "./inbox-worker.js";
 import type { WebhookEventBase, WebhookResponse } from "./types.js";

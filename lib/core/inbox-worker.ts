@@ -4,7 +4,7 @@ import type { DeliveryContext } from "./delivery.js";
 import { deliveryKey } from "./delivery-key.js";
 import { observeDispatch } from "./observe-dispatch.js";
 import { WebhookError } from "./errors.js";
-import { settleWithin } from "./settle-within.js";
+import { settleWithin } from "./with-timeout.js";
 import type { WebhookEventBase } from "./types.js";
 
 export interface InboxSettings {
@@ -31,7 +31,7 @@ export function inboxKey(event: WebhookEventBase): string {
   return `${event.provider}:${deliveryKey(event, event.id ?? `~${randomUUID()}`)}`;
 }
 
-function toEvent(record: InboxRecord): WebhookEventBase {
+function eventOfRecord(record: InboxRecord): WebhookEventBase {
   return {
     provider: record.provider,
     name: record.name,
@@ -106,7 +106,9 @@ export class InboxWorker {
       });
       const fresh = records.filter((record) => !this.#running.has(record.key));
       // A retry has no request: each gets a hooks token of its own.
-      await Promise.all(fresh.map((record) => this.#attempt(record.key, toEvent(record), record.attempts, this.#context.hooks && {})));
+      await Promise.all(
+        fresh.map((record) => this.#attempt(record.key, eventOfRecord(record), record.attempts, this.#context.hooks && {})),
+      );
     } catch (cause) {
       this.#context.report(new WebhookError("store_unavailable", "The inbox could not be read.", { cause }));
     } finally {

@@ -1,3 +1,4 @@
+import { TIMED_OUT, withTimeout } from "../core/with-timeout.js";
 import type { DedupeStore } from "./types.js";
 
 /**
@@ -119,23 +120,16 @@ export function boundedRedisClient(redis: RedisClient, timeoutMs: number = DEFAU
  * it on reconnection (before commands that waited for the connection), so a "done"
  * written late still spares a second dispatch. Never for claims.
  */
-export function settleLater<T>(write: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  if (!Number.isFinite(timeoutMs)) return write;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new Error(`${what} not confirmed by Redis within ${timeoutMs} ms; it is sent when the connection is back.`));
-    }, timeoutMs);
-    write.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(asError(error));
-      },
-    );
-  });
+export async function settleLater<T>(write: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let settled: T | typeof TIMED_OUT;
+  try {
+    settled = await withTimeout(write, timeoutMs, { unref: false });
+  } catch (error) {
+    throw asError(error);
+  }
+  if (settled === TIMED_OUT)
+    throw new Error(`${what} not confirmed by Redis within ${timeoutMs} ms; it is sent when the connection is back.`);
+  return settled;
 }
 
 /** Throws unless `timeoutMs` is a positive number (Infinity included). */
