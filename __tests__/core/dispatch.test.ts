@@ -1,17 +1,17 @@
-import { dispatch, dispatchNow } from "../../lib/core/dispatch.js";
+import { callListeners, callListenersNow } from "../../lib/core/dispatch.js";
 import { TIMED_OUT, withTimeout } from "../../lib/core/with-timeout.js";
 import type { WebhookEventBase } from "../../lib/core/types.js";
 import { deferred } from "../fixtures/test-receiver.js";
 
 const event: WebhookEventBase = { provider: "test", name: "ping", id: "1", payload: {}, receivedAt: new Date(), known: true, meta: {} };
 
-describe("dispatch", () => {
+describe("callListeners", () => {
   test("no listeners is a success", async () => {
-    await expect(dispatch(event, [])).resolves.toBeUndefined();
+    await expect(callListeners(event, [])).resolves.toBeUndefined();
   });
 
   test("a sync throw of the only listener becomes handler_failed with the event", async () => {
-    const error = await dispatch(event, [
+    const error = await callListeners(event, [
       () => {
         throw new TypeError("t");
       },
@@ -22,15 +22,15 @@ describe("dispatch", () => {
 
   test("a non-Error rejection is kept as it is", async () => {
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a non-Error rejection is what is tested
-    const error = await dispatch(event, [() => Promise.reject("plain string"), () => {}]).catch((e: unknown) => e);
+    const error = await callListeners(event, [() => Promise.reject("plain string"), () => {}]).catch((e: unknown) => e);
     expect((error as { errors: unknown[] }).errors).toEqual(["plain string"]);
   });
 });
 
-describe("dispatchNow", () => {
+describe("callListenersNow", () => {
   test("listeners that return no promise have all run when it returns, and it returns nothing to wait on", () => {
     const calls: string[] = [];
-    const result = dispatchNow(event, [() => calls.push("a"), () => "ignored value", () => calls.push("c")]);
+    const result = callListenersNow(event, [() => calls.push("a"), () => "ignored value", () => calls.push("c")]);
     expect(result).toBeUndefined();
     expect(calls).toEqual(["a", "c"]);
   });
@@ -38,7 +38,7 @@ describe("dispatchNow", () => {
   test("one promise among them: a promise that settles when it does", async () => {
     const gate = deferred();
     let settled = false;
-    const result = dispatchNow(event, [() => {}, () => gate.promise]);
+    const result = callListenersNow(event, [() => {}, () => gate.promise]);
     expect(result).toBeInstanceOf(Promise);
     void result!.then(() => (settled = true));
     await Promise.resolve();
@@ -56,7 +56,7 @@ describe("dispatchNow", () => {
         setTimeout(onFulfilled, 1);
       },
     };
-    const result = dispatchNow(event, [() => thenable]);
+    const result = callListenersNow(event, [() => thenable]);
     expect(result).toBeInstanceOf(Promise);
     await expect(result).resolves.toBeUndefined();
     expect(thenCalled).toBe(true);
@@ -66,7 +66,7 @@ describe("dispatchNow", () => {
     const first = new Error("first");
     const second = new Error("second");
     const calls: number[] = [];
-    const result = dispatchNow(event, [
+    const result = callListenersNow(event, [
       () => {
         calls.push(1);
         return Promise.reject(first);

@@ -17,7 +17,7 @@ export interface DeliveryContext {
 }
 
 /** Takes a validated event to the listeners and says what to answer. */
-export interface Delivery {
+export interface EventDelivery {
   /** `attempt`: the hooks' token for this request (undefined without hooks). */
   deliver(event: WebhookEventBase, attempt: object | undefined): Promise<WebhookResponse>;
   /** Waits (at most `timeoutMs`) for dispatches under way; starts no new work. */

@@ -1,7 +1,7 @@
 import type { Claim, Deduper } from "./deduper.js";
-import type { Delivery, DeliveryContext } from "./delivery.js";
+import type { EventDelivery, DeliveryContext } from "./delivery.js";
 import { deliveryKey } from "./delivery-key.js";
-import { dispatchNow } from "./dispatch.js";
+import { callListenersNow } from "./dispatch.js";
 import { observeDispatch } from "./observe-dispatch.js";
 import { WebhookError } from "./errors.js";
 import { settleWithin, TIMED_OUT, withTimeout } from "./with-timeout.js";
@@ -15,7 +15,7 @@ import type { WebhookEventBase, WebhookResponse } from "./types.js";
  * Nothing here waits unless something has to: with the in-memory dedupe store and
  * listeners that return no promise, no timer is set and no dispatch tracked.
  */
-export class DirectDelivery implements Delivery {
+export class DirectDelivery implements EventDelivery {
   readonly #context: DeliveryContext;
   readonly #deduper: Deduper | undefined;
   readonly #inFlight = new Set<Promise<void>>();
@@ -63,7 +63,7 @@ export class DirectDelivery implements Delivery {
       // Until the claim is written, this is what marks the delivery as taken.
       if (unclaimed !== undefined) this.#unclaimed.add(unclaimed);
       try {
-        pending = dispatchNow(event, emitter.listenersFor(event));
+        pending = callListenersNow(event, emitter.listenersFor(event));
       } finally {
         if (unclaimed !== undefined) this.#unclaimed.delete(unclaimed);
       }

@@ -6,16 +6,16 @@ import type { WebhookEventBase } from "./types.js";
  * Calls every listener with the event, all at once, and settles when all have. One or
  * more failures become one `handler_failed` error carrying each cause and the event.
  */
-export function dispatch(event: WebhookEventBase, listeners: readonly Listener<WebhookEventBase>[], around?: Around): Promise<void> {
-  return dispatchNow(event, listeners, around) ?? Promise.resolve();
+export function callListeners(event: WebhookEventBase, listeners: readonly Listener<WebhookEventBase>[], around?: Around): Promise<void> {
+  return callListenersNow(event, listeners, around) ?? Promise.resolve();
 }
 
 /**
- * {@link dispatch}, but undefined when every listener has already returned without a
+ * {@link callListeners}, but undefined when every listener has already returned without a
  * promise (a counter, a queue push): the caller then needs no timer and tracks no
  * dispatch (what that saves: BENCHMARKS.md).
  */
-export function dispatchNow(
+export function callListenersNow(
   event: WebhookEventBase,
   listeners: readonly Listener<WebhookEventBase>[],
   around?: Around,

@@ -1,5 +1,5 @@
 import { isRecordFailure } from "../inbox/store-failure.js";
-import type { Delivery, DeliveryContext } from "./delivery.js";
+import type { EventDelivery, DeliveryContext } from "./delivery.js";
 import type { DirectDelivery } from "./direct-delivery.js";
 import { withTimeout } from "./with-timeout.js";
 import { WebhookError } from "./errors.js";
@@ -10,7 +10,7 @@ import type { WebhookEventBase, WebhookResponse } from "./types.js";
  * Delivery through a durable inbox: once an event is stored the receiver owns it and
  * answers 2xx whatever its listeners do; failures are retried from the inbox.
  */
-export class InboxDelivery implements Delivery {
+export class InboxDelivery implements EventDelivery {
   readonly #context: DeliveryContext;
   readonly #worker: InboxWorker;
   readonly #fallback: DirectDelivery;

@@ -1,5 +1,5 @@
 import type { DeliveryContext } from "./delivery.js";
-import { dispatch } from "./dispatch.js";
+import { callListeners } from "./dispatch.js";
 import type { WebhookError } from "./errors.js";
 import type { WebhookEventBase } from "./types.js";
 
@@ -15,14 +15,14 @@ export async function observeDispatch(
 ): Promise<void> {
   const listeners = context.emitter.listenersFor(event);
   const { hooks, provider } = context;
-  if (hooks === undefined || attempt === undefined) return dispatch(event, listeners);
+  if (hooks === undefined || attempt === undefined) return callListeners(event, listeners);
 
   const base = { provider, attempt, event: event.name, known: event.known, deliveryId: event.id, retry };
   const { aroundListener } = hooks;
   const around = aroundListener && ((index: number, call: () => unknown) => aroundListener({ ...base, index }, call));
   const started = performance.now();
   try {
-    await dispatch(event, listeners, around);
+    await callListeners(event, listeners, around);
   } catch (error) {
     const failure = error as WebhookError;
     hooks.onFailed?.({ ...base, durationMs: performance.now() - started, code: failure.code, error: failure });

@@ -1,7 +1,7 @@
 import type { AnswerPolicy } from "./answer.js";
 import { parseContentType } from "./content-types/content-type.js";
 import { formatOf, unsupportedType, type BodyParsing } from "./content-types/parse-body.js";
-import type { Delivery } from "./delivery.js";
+import type { EventDelivery } from "./delivery.js";
 import { isWebhookError, WebhookError } from "./errors.js";
 import { getHeader } from "./headers.js";
 import { parseBody, rawBodyOf } from "./obtain-body.js";
@@ -16,7 +16,7 @@ export interface Pipeline {
   readonly protocol: ProviderProtocol<string, EventSchemas, unknown>;
   readonly options: ResolvedOptions;
   readonly parsing: BodyParsing;
-  readonly delivery: Delivery;
+  readonly delivery: EventDelivery;
   readonly answers: AnswerPolicy;
   readonly observer: RequestObserver;
   /** Refusals and failures, to `onError` and the logger. */

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { AnswerPolicy } from "./answer.js";
 import { createDeduper } from "./create-deduper.js";
-import type { Delivery, DeliveryContext } from "./delivery.js";
+import type { EventDelivery, DeliveryContext } from "./delivery.js";
 import { DirectDelivery } from "./direct-delivery.js";
 import { InboxDelivery } from "./inbox-delivery.js";
 import { InboxWorker } from "./inbox-worker.js";
@@ -45,7 +45,7 @@ export class WebhookReceiver<
   readonly #protocol: ProviderProtocol<P, S, M, I, U>;
   readonly #options: ResolvedOptions;
   readonly #emitter = new Emitter();
-  readonly #delivery: Delivery;
+  readonly #delivery: EventDelivery;
   readonly #inbox: InboxWorker | undefined;
   readonly #pipeline: Pipeline;
   #closed = false;

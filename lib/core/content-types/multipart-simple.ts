@@ -1,4 +1,4 @@
-import type { MultipartLimits, UploadedFile } from "./multipart.js";
+import type { MultipartLimits, UploadedFile } from "./uploaded-file.js";
 
 /**
  * The Content-Type this path reads: the media type, then only a boundary of RFC 2046's

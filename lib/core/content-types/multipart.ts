@@ -6,25 +6,9 @@ import { charsetName, decodeText } from "./decode-text.js";
 import { parseSimpleMultipart } from "./multipart-simple.js";
 import { expandNestedKeys } from "./nested-keys.js";
 import type { StructureLimits } from "./structure-limits.js";
+import type { MultipartLimits, UploadedFile } from "./uploaded-file.js";
 
-/** A file part of a multipart body, held in memory (bounded by the limits). */
-export interface UploadedFile {
-  readonly filename: string;
-  readonly mimeType: string;
-  readonly encoding: string;
-  readonly data: Buffer;
-}
-
-export interface MultipartLimits {
-  /** Most bytes in one file part. @default the body limit */
-  maxFileSize: number;
-  /** Most file parts. @default 10 */
-  maxFiles: number;
-  /** Most non-file fields. @default 1000 */
-  maxFields: number;
-  /** Most bytes in one field value. @default 1 MiB */
-  maxFieldSize: number;
-}
+export type { MultipartLimits, UploadedFile } from "./uploaded-file.js";
 
 export function isUploadedFile(value: unknown): value is UploadedFile {
   return typeof value === "object" && value !== null && Buffer.isBuffer((value as UploadedFile).data) && "filename" in value;
