@@ -1,5 +1,5 @@
-import { createDeduper } from "../../lib/core/create-deduper.js";
-import { MAX_ID_LENGTH } from "../../lib/core/deduper.js";
+import { createDeduper } from "../../lib/core/delivery/create-deduper.js";
+import { MAX_ID_LENGTH } from "../../lib/core/delivery/deduper.js";
 import type { WebhookError } from "../../lib/core/errors.js";
 import type { WebhookResponse } from "../../lib/core/types.js";
 import { createMisskeyReceiver } from "../../lib/providers/misskey/index.js";

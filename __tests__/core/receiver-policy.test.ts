@@ -1,6 +1,6 @@
 import { resolveHeaderSecretOptions } from "../../lib/core/options.js";
 import { WebhookReceiver } from "../../lib/core/receiver.js";
-import type { UploadedFile } from "../../lib/core/content-types/multipart.js";
+import type { UploadedFile } from "../../lib/core/request/content-types/multipart.js";
 import type { WebhookError } from "../../lib/core/errors.js";
 import { encodeMultipart } from "../../lib/testing/encode.js";
 import { bodyOf, deferred, headerTestReceiver, jsonRequest, settle, testProtocol } from "../fixtures/test-receiver.js";

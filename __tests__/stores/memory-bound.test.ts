@@ -34,7 +34,7 @@ test("3,000 ids of 64 KiB each: the process stays within a 64 MiB heap, the stor
     {
       env: {
         ...process.env,
-        DEDUPER_SOURCE: join(root, "lib", "core", "create-deduper.ts"),
+        DEDUPER_SOURCE: join(root, "lib", "core", "delivery", "create-deduper.ts"),
         MEMORY_SOURCE: join(root, "lib", "stores", "memory.ts"),
       },
       encoding: "utf8",

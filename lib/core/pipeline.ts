@@ -1,10 +1,10 @@
 import type { AnswerPolicy } from "./answer.js";
-import { parseContentType } from "./content-types/content-type.js";
-import { formatOf, unsupportedType, type BodyParsing } from "./content-types/parse-body.js";
-import type { EventDelivery } from "./delivery.js";
+import { parseContentType } from "./request/content-types/content-type.js";
+import { formatOf, unsupportedType, type BodyParsing } from "./request/content-types/parse-body.js";
+import type { EventDelivery } from "./delivery/event-delivery.js";
 import { isWebhookError, WebhookError } from "./errors.js";
-import { getHeader } from "./headers.js";
-import { parseBody, rawBodyOf } from "./obtain-body.js";
+import { getHeader } from "./request/headers.js";
+import { parseBody, rawBodyOf } from "./request/obtain-body.js";
 import type { RequestObserver, RequestWatch } from "./observe-request.js";
 import type { ResolvedOptions } from "./options.js";
 import type { EventSchemas, ProviderProtocol } from "./protocol.js";

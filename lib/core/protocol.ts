@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { BodyFormat } from "./content-types/parse-body.js";
+import type { BodyFormat } from "./request/content-types/parse-body.js";
 import { WebhookError } from "./errors.js";
 import type { WebhookRequest } from "./types.js";
 

@@ -1,4 +1,4 @@
-import { setDeliveryScope } from "./delivery-key.js";
+import { setDeliveryScope } from "./delivery/delivery-key.js";
 import { WebhookError } from "./errors.js";
 import type { EventSchemas, ProviderProtocol } from "./protocol.js";
 import type { WebhookEventBase, WebhookRequest } from "./types.js";

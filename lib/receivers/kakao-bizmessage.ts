@@ -4,7 +4,7 @@ import {
   type KakaoBizmessageMeta,
   kakaoBizmessageProtocol,
   type KakaoBizmessageReceiverOptions,
-} from "../providers/kakao-bizmessage/receiver.js";
+} from "../providers/kakao-bizmessage/protocol.js";
 import type { KakaoBizmessageEventSchemas } from "../providers/kakao-bizmessage/schema.js";
 import type { ExpressWebhookReceiver } from "../adapters/express.js";
 import { createReceiver } from "./create-receiver.js";

@@ -1,5 +1,5 @@
 import { resolveHeaderSecretOptions } from "../core/options.js";
-import { MISSKEY_SECRET_HEADER, type MisskeyMeta, misskeyProtocol, type MisskeyReceiverOptions } from "../providers/misskey/receiver.js";
+import { MISSKEY_SECRET_HEADER, type MisskeyMeta, misskeyProtocol, type MisskeyReceiverOptions } from "../providers/misskey/protocol.js";
 import type { MisskeyEventSchemas } from "../providers/misskey/schema.js";
 import type { ExpressWebhookReceiver } from "../adapters/express.js";
 import { createReceiver } from "./create-receiver.js";

@@ -1,5 +1,5 @@
 import { resolveHeaderSecretOptions } from "../core/options.js";
-import { OKSKY_SECRET_HEADER, type OkskyMeta, okskyProtocol, type OkskyReceiverOptions } from "../providers/oksky/receiver.js";
+import { OKSKY_SECRET_HEADER, type OkskyMeta, okskyProtocol, type OkskyReceiverOptions } from "../providers/oksky/protocol.js";
 import type { OkskyEventSchemas } from "../providers/oksky/schema.js";
 import type { ExpressWebhookReceiver } from "../adapters/express.js";
 import { createReceiver } from "./create-receiver.js";

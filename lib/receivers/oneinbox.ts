@@ -1,5 +1,5 @@
 import { resolveGenericAuthOptions } from "../core/options.js";
-import { type OneInboxMeta, oneInboxProtocol, type OneInboxReceiverOptions } from "../providers/oneinbox/receiver.js";
+import { type OneInboxMeta, oneInboxProtocol, type OneInboxReceiverOptions } from "../providers/oneinbox/protocol.js";
 import type { OneInboxEventSchemas } from "../providers/oneinbox/schema.js";
 import type { ExpressWebhookReceiver } from "../adapters/express.js";
 import { createReceiver } from "./create-receiver.js";

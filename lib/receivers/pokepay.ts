@@ -1,5 +1,5 @@
 import { resolveGenericAuthOptions } from "../core/options.js";
-import { type PokepayMeta, pokepayProtocol, type PokepayReceiverOptions } from "../providers/pokepay/receiver.js";
+import { type PokepayMeta, pokepayProtocol, type PokepayReceiverOptions } from "../providers/pokepay/protocol.js";
 import type { PokepayEventSchemas } from "../providers/pokepay/schema.js";
 import type { ExpressWebhookReceiver } from "../adapters/express.js";
 import { createReceiver } from "./create-receiver.js";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { WebhookError } from "../errors.js";
-import { getHeader } from "../headers.js";
+import { getHeader } from "../request/headers.js";
 import type { WebhookRequest } from "../types.js";
 import type { Authenticator, VerifiableRequest } from "./authenticator.js";
 import { ipAllowList } from "./ip-allow-list.js";

@@ -1,5 +1,5 @@
 import { WebhookError } from "../errors.js";
-import { getHeader } from "../headers.js";
+import { getHeader } from "../request/headers.js";
 import type { Authenticator } from "./authenticator.js";
 import { DEFAULT_RESOLVER_TIMEOUT_MS, noSecretFound, resolveSecret, usableSecrets, type SecretResolver } from "./resolve-secret.js";
 import { digestSecrets, matchesSecret } from "./safe-compare.js";

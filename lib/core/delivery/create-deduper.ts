@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { MAX_ID_LENGTH, type Deduper, type DeduperTiming } from "./deduper.js";
-import type { WebhookError } from "./errors.js";
+import type { WebhookError } from "../errors.js";
 import { MemoryDeduper } from "./memory-deduper.js";
 import { StoreDeduper } from "./store-deduper.js";
-import { MemoryStore } from "../stores/memory.js";
-import type { DedupeStore } from "../stores/types.js";
+import { MemoryStore } from "../../stores/memory.js";
+import type { DedupeStore } from "../../stores/types.js";
 
 /**
  * The deduper for a store, chosen once when the receiver is built: the synchronous

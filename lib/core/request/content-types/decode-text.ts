@@ -1,4 +1,4 @@
-import { WebhookError } from "../errors.js";
+import { WebhookError } from "../../errors.js";
 import { TextDecoder } from "node:util";
 
 const decoders = new Map<string, TextDecoder>();

@@ -1,6 +1,6 @@
-import { WebhookError } from "./errors.js";
+import { WebhookError } from "../errors.js";
 import type { Listener } from "./emitter.js";
-import type { WebhookEventBase } from "./types.js";
+import type { WebhookEventBase } from "../types.js";
 
 /**
  * Calls every listener with the event, all at once, and settles when all have. One or

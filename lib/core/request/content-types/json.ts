@@ -1,4 +1,4 @@
-import { WebhookError } from "../errors.js";
+import { WebhookError } from "../../errors.js";
 import { decodeText } from "./decode-text.js";
 import { assertJsonStructure } from "./json-structure.js";
 import { stripUnsafeKeys } from "./safe-keys.js";

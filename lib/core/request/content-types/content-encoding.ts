@@ -1,6 +1,6 @@
-import { WebhookError } from "../errors.js";
+import { WebhookError } from "../../errors.js";
 import { getHeader } from "../headers.js";
-import type { HeaderMap } from "../types.js";
+import type { HeaderMap } from "../../types.js";
 
 /**
  * Refuses (415 `unsupported_encoding`) a body sent with any `Content-Encoding` but

@@ -1,10 +1,10 @@
-import { isRecordFailure } from "../inbox/store-failure.js";
-import type { EventDelivery, DeliveryContext } from "./delivery.js";
+import { isRecordFailure } from "../../inbox/store-failure.js";
+import type { EventDelivery, DeliveryContext } from "./event-delivery.js";
 import type { DirectDelivery } from "./direct-delivery.js";
-import { withTimeout } from "./with-timeout.js";
-import { WebhookError } from "./errors.js";
+import { withTimeout } from "../with-timeout.js";
+import { WebhookError } from "../errors.js";
 import type { InboxWorker } from "./inbox-worker.js";
-import type { WebhookEventBase, WebhookResponse } from "./types.js";
+import type { WebhookEventBase, WebhookResponse } from "../types.js";
 
 /**
  * Delivery through a durable inbox: once an event is stored the receiver owns it and

@@ -1,4 +1,4 @@
-import type { HeaderMap } from "./types.js";
+import type { HeaderMap } from "../types.js";
 
 /**
  * A header's value by lower-case name. Node lower-cases incoming names; a caller of

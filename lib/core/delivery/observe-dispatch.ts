@@ -1,7 +1,7 @@
-import type { DeliveryContext } from "./delivery.js";
-import { callListeners } from "./dispatch.js";
-import type { WebhookError } from "./errors.js";
-import type { WebhookEventBase } from "./types.js";
+import type { DeliveryContext } from "./event-delivery.js";
+import { callListeners } from "./call-listeners.js";
+import type { WebhookError } from "../errors.js";
+import type { WebhookEventBase } from "../types.js";
 
 /**
  * Dispatches an event to its listeners, telling the hooks how it went. Without hooks

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { WebhookError } from "./errors.js";
+import { WebhookError } from "../errors.js";
 import { PROCESSING_TTL_MS, type Claim, type Deduper, type DeduperTiming } from "./deduper.js";
 import { HeldClaims } from "./held-claims.js";
 import { PendingReleases } from "./pending-releases.js";
-import type { DedupeStore } from "../stores/types.js";
+import type { DedupeStore } from "../../stores/types.js";
 
 /** A claim's life between renewals, over a store that can renew (`renew`). */
 const LEASE_MS = 30_000;

@@ -1,5 +1,5 @@
-import { compareAndDelete } from "../stores/compare-and-delete.js";
-import type { DedupeStore } from "../stores/types.js";
+import { compareAndDelete } from "../../stores/compare-and-delete.js";
+import type { DedupeStore } from "../../stores/types.js";
 
 export interface PendingReleasesOptions {
   /** How often releases the store has not confirmed are tried again. */

@@ -1,5 +1,5 @@
 import type { PendingReleases } from "./pending-releases.js";
-import type { DedupeStore } from "../stores/types.js";
+import type { DedupeStore } from "../../stores/types.js";
 
 export interface HeldClaimsOptions {
   /** A claim's life between renewals; undefined where the store cannot renew (no leases). */

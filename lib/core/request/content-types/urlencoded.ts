@@ -1,4 +1,4 @@
-import { WebhookError } from "../errors.js";
+import { WebhookError } from "../../errors.js";
 import { charsetName, decodeText } from "./decode-text.js";
 import { expandNestedKeys } from "./nested-keys.js";
 import type { StructureLimits } from "./structure-limits.js";

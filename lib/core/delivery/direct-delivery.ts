@@ -1,11 +1,11 @@
 import type { Claim, Deduper } from "./deduper.js";
-import type { EventDelivery, DeliveryContext } from "./delivery.js";
+import type { EventDelivery, DeliveryContext } from "./event-delivery.js";
 import { deliveryKey } from "./delivery-key.js";
-import { callListenersNow } from "./dispatch.js";
+import { callListenersNow } from "./call-listeners.js";
 import { observeDispatch } from "./observe-dispatch.js";
-import { WebhookError } from "./errors.js";
-import { settleWithin, TIMED_OUT, withTimeout } from "./with-timeout.js";
-import type { WebhookEventBase, WebhookResponse } from "./types.js";
+import { WebhookError } from "../errors.js";
+import { settleWithin, TIMED_OUT, withTimeout } from "../with-timeout.js";
+import type { WebhookEventBase, WebhookResponse } from "../types.js";
 
 /**
  * Dispatch in this process, with dedupe where configured: nothing is persisted, so a

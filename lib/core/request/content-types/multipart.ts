@@ -1,6 +1,6 @@
 import busboy from "busboy";
-import { isWebhookError, WebhookError } from "../errors.js";
-import type { HeaderMap } from "../types.js";
+import { isWebhookError, WebhookError } from "../../errors.js";
+import type { HeaderMap } from "../../types.js";
 import { getHeader } from "../headers.js";
 import { charsetName, decodeText } from "./decode-text.js";
 import { parseSimpleMultipart } from "./multipart-simple.js";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../../core/canonical-json.js";
-import { getHeader } from "../../core/headers.js";
+import { getHeader } from "../../core/request/headers.js";
 import type { GenericAuthOptions } from "../../core/options.js";
 import { parseEnvelope, type ProviderProtocol } from "../../core/protocol.js";
 import type { EventMap } from "../../core/receiver.js";

@@ -1,7 +1,7 @@
-import { WebhookError } from "./errors.js";
+import { WebhookError } from "../errors.js";
 import { PROCESSING_TTL_MS, type Claim, type Deduper } from "./deduper.js";
-import { countDedupeEvictions } from "../stores/dedupe-evictions.js";
-import { accessMemoryStore, type MemoryStore, type MemoryStoreAccess } from "../stores/memory.js";
+import { countDedupeEvictions } from "../../stores/dedupe-evictions.js";
+import { accessMemoryStore, type MemoryStore, type MemoryStoreAccess } from "../../stores/memory.js";
 
 /**
  * Dedupe over the in-memory store: the receiver's fast path, chosen when it is built.

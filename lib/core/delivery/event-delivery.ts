@@ -1,8 +1,8 @@
-import type { AnswerPolicy } from "./answer.js";
+import type { AnswerPolicy } from "../answer.js";
 import type { Emitter } from "./emitter.js";
-import type { WebhookError } from "./errors.js";
-import type { CompiledHooks } from "./hooks.js";
-import type { WebhookEventBase, WebhookResponse } from "./types.js";
+import type { WebhookError } from "../errors.js";
+import type { CompiledHooks } from "../hooks.js";
+import type { WebhookEventBase, WebhookResponse } from "../types.js";
 
 /** What a way of delivering events (direct, or through an inbox) needs from the receiver. */
 export interface DeliveryContext {

@@ -1,5 +1,5 @@
-import { WebhookError } from "../errors.js";
-import type { HeaderMap } from "../types.js";
+import { WebhookError } from "../../errors.js";
+import type { HeaderMap } from "../../types.js";
 import type { ContentType } from "./content-type.js";
 import { parseJson } from "./json.js";
 import { parseMultipart, type MultipartLimits } from "./multipart.js";

@@ -1,4 +1,4 @@
-import { getHeader } from "../../core/headers.js";
+import { getHeader } from "../../core/request/headers.js";
 import type { GenericAuthOptions } from "../../core/options.js";
 import { parseEnvelope, type ProviderProtocol } from "../../core/protocol.js";
 import type { EventMap } from "../../core/receiver.js";

@@ -1,5 +1,5 @@
-import type { WebhookError } from "./errors.js";
-import type { WebhookEventBase } from "./types.js";
+import type { WebhookError } from "../errors.js";
+import type { WebhookEventBase } from "../types.js";
 
 export type Listener<E> = (event: E) => unknown;
 export type ErrorListener = (error: WebhookError) => unknown;

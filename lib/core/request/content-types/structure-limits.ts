@@ -1,4 +1,4 @@
-import { WebhookError } from "../errors.js";
+import { WebhookError } from "../../errors.js";
 
 /** How deep and how many objects and arrays a parsed body may hold. */
 export interface StructureLimits {

@@ -1,4 +1,4 @@
-import type { WebhookEventBase } from "./types.js";
+import type { WebhookEventBase } from "../types.js";
 
 // Beside the event rather than on it: `event` is the user's object, and its `id` stays the provider's.
 const scopes = new WeakMap<WebhookEventBase, string>();

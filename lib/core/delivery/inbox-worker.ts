@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import type { InboxRecord, InboxStore } from "../inbox/types.js";
-import type { DeliveryContext } from "./delivery.js";
+import type { InboxRecord, InboxStore } from "../../inbox/types.js";
+import type { DeliveryContext } from "./event-delivery.js";
 import { deliveryKey } from "./delivery-key.js";
 import { observeDispatch } from "./observe-dispatch.js";
-import { WebhookError } from "./errors.js";
-import { settleWithin } from "./with-timeout.js";
-import type { WebhookEventBase } from "./types.js";
+import { WebhookError } from "../errors.js";
+import { settleWithin } from "../with-timeout.js";
+import type { WebhookEventBase } from "../types.js";
 
 export interface InboxSettings {
   store: InboxStore;

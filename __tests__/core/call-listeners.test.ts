@@ -1,4 +1,4 @@
-import { callListeners, callListenersNow } from "../../lib/core/dispatch.js";
+import { callListeners, callListenersNow } from "../../lib/core/delivery/call-listeners.js";
 import { TIMED_OUT, withTimeout } from "../../lib/core/with-timeout.js";
 import type { WebhookEventBase } from "../../lib/core/types.js";
 import { deferred } from "../fixtures/test-receiver.js";

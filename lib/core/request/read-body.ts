@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { WebhookError } from "./errors.js";
+import { WebhookError } from "../errors.js";
 
 export interface ReadBodyOptions {
   /** Most bytes accepted. */

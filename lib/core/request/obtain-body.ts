@@ -1,10 +1,10 @@
 import type { ContentType } from "./content-types/content-type.js";
 import { assertIdentityEncoding } from "./content-types/content-encoding.js";
 import { adoptParsedBody, parseRawBody, type BodyFormat, type BodyParsing } from "./content-types/parse-body.js";
-import { WebhookError } from "./errors.js";
+import { WebhookError } from "../errors.js";
 import { getHeader } from "./headers.js";
 import { readBody } from "./read-body.js";
-import type { WebhookRequest } from "./types.js";
+import type { WebhookRequest } from "../types.js";
 
 /**
  * The body's raw bytes, from the stream (read here, bounded: a promise) or from what the
