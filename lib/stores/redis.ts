@@ -1,4 +1,3 @@
-import { TIMED_OUT, withTimeout } from "../core/with-timeout.js";
 import type { DedupeStore } from "./types.js";
 
 /**
@@ -118,18 +117,26 @@ export function boundedRedisClient(redis: RedisClient, timeoutMs: number = DEFAU
  * Waits at most `timeoutMs` for a write that records what already happened (done,
  * released), but lets it go on: ioredis keeps it queued while disconnected and sends
  * it on reconnection (before commands that waited for the connection), so a "done"
- * written late still spares a second dispatch. Never for claims.
+ * written late still spares a second dispatch. Never for claims. (Its own timer, not
+ * core's withTimeout: the stores and the CLI over them stand without lib/core.)
  */
-export async function settleLater<T>(write: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let settled: T | typeof TIMED_OUT;
-  try {
-    settled = await withTimeout(write, timeoutMs, { unref: false });
-  } catch (error) {
-    throw asError(error);
-  }
-  if (settled === TIMED_OUT)
-    throw new Error(`${what} not confirmed by Redis within ${timeoutMs} ms; it is sent when the connection is back.`);
-  return settled;
+export function settleLater<T>(write: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  if (!Number.isFinite(timeoutMs)) return write;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`${what} not confirmed by Redis within ${timeoutMs} ms; it is sent when the connection is back.`));
+    }, timeoutMs);
+    write.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(asError(error));
+      },
+    );
+  });
 }
 
 /** Throws unless `timeoutMs` is a positive number (Infinity included). */
