@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import { MAX_ID_LENGTH, type Deduper, type DeduperTiming } from "./deduper.js";
+import type { Deduper, DeduperTiming } from "./deduper.js";
 import type { WebhookError } from "../errors.js";
 import { MemoryDeduper } from "./memory-deduper.js";
 import { StoreDeduper } from "./store-deduper.js";
@@ -19,10 +18,7 @@ export function createDeduper(
   timing: DeduperTiming = {},
 ): Deduper {
   const prefix = `ewr:dedupe:${provider}:`;
-  // Bounded in length, whatever the id.
-  const key = (id: string): string =>
-    prefix + (id.length <= MAX_ID_LENGTH ? id : `sha256:${createHash("sha256").update(id).digest("base64url")}`);
   return store instanceof MemoryStore && store.constructor === MemoryStore
-    ? new MemoryDeduper(store, provider, key, ttlMs, onStoreError)
-    : new StoreDeduper(store, provider, key, ttlMs, onStoreError, timing);
+    ? new MemoryDeduper(store, provider, prefix, ttlMs, onStoreError)
+    : new StoreDeduper(store, provider, prefix, ttlMs, onStoreError, timing);
 }

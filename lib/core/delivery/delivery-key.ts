@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import { MAX_ID_LENGTH } from "./deduper.js";
 import type { WebhookEventBase } from "../types.js";
 
 // Beside the event rather than on it: `event` is the user's object, and its `id` stays the provider's.
@@ -15,4 +17,9 @@ export function setDeliveryScope(event: WebhookEventBase, scope: string): void {
 export function deliveryKey(event: WebhookEventBase, id: string): string {
   const scope = scopes.get(event);
   return scope === undefined ? id : `@${scope}:${id}`;
+}
+
+/** The store key of a delivery key under a provider's prefix: bounded in length, whatever the id. */
+export function dedupeStoreKey(prefix: string, id: string): string {
+  return prefix + (id.length <= MAX_ID_LENGTH ? id : `sha256:${createHash("sha256").update(id).digest("base64url")}`);
 }

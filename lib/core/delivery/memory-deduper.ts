@@ -1,4 +1,5 @@
 import { WebhookError } from "../errors.js";
+import { dedupeStoreKey } from "./delivery-key.js";
 import { PROCESSING_TTL_MS, type Claim, type Deduper } from "./deduper.js";
 import { countDedupeEvictions } from "../../stores/dedupe-evictions.js";
 import { accessMemoryStore, type MemoryStore, type MemoryStoreAccess } from "../../stores/memory.js";
@@ -13,34 +14,28 @@ export class MemoryDeduper implements Deduper {
   readonly #store: MemoryStore;
   readonly #access: MemoryStoreAccess;
   readonly #provider: string;
-  readonly #key: (id: string) => string;
+  readonly #prefix: string;
   readonly #done: { ttlMs: number };
   readonly #claimOptions = { ttlMs: PROCESSING_TTL_MS, onlyIfAbsent: true } as const;
   readonly #onStoreError: (error: WebhookError) => void;
   #warnedOfEvictions = false;
 
-  constructor(
-    store: MemoryStore,
-    provider: string,
-    key: (id: string) => string,
-    ttlMs: number,
-    onStoreError: (error: WebhookError) => void,
-  ) {
+  constructor(store: MemoryStore, provider: string, prefix: string, ttlMs: number, onStoreError: (error: WebhookError) => void) {
     this.#store = store;
     this.#access = accessMemoryStore(store);
     this.#provider = provider;
-    this.#key = key;
+    this.#prefix = prefix;
     this.#done = { ttlMs };
     this.#onStoreError = onStoreError;
   }
 
   peek(id: string): Claim {
-    const state = this.#access.get(this.#key(id));
+    const state = this.#access.get(dedupeStoreKey(this.#prefix, id));
     return state === undefined ? "new" : state === "done" ? "done" : "processing";
   }
 
   claim(id: string): Promise<Claim> {
-    return Promise.resolve(this.#claim(this.#key(id)));
+    return Promise.resolve(this.#claim(dedupeStoreKey(this.#prefix, id)));
   }
 
   #claim(key: string): Claim {
@@ -52,12 +47,12 @@ export class MemoryDeduper implements Deduper {
   }
 
   complete(id: string): Promise<void> {
-    this.#set(this.#key(id), "done", this.#done);
+    this.#set(dedupeStoreKey(this.#prefix, id), "done", this.#done);
     return Promise.resolve();
   }
 
   release(id: string): Promise<void> {
-    this.#access.delete(this.#key(id));
+    this.#access.delete(dedupeStoreKey(this.#prefix, id));
     return Promise.resolve();
   }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { WebhookError } from "../errors.js";
+import { dedupeStoreKey } from "./delivery-key.js";
 import { PROCESSING_TTL_MS, type Claim, type Deduper, type DeduperTiming } from "./deduper.js";
 import { HeldClaims } from "./held-claims.js";
 import { PendingReleases } from "./pending-releases.js";
@@ -20,7 +21,7 @@ const MAX_PENDING_RELEASES = 10_000;
  */
 export class StoreDeduper implements Deduper {
   readonly #store: DedupeStore;
-  readonly #key: (id: string) => string;
+  readonly #prefix: string;
   readonly #done: { ttlMs: number };
   readonly #claimOptions: { ttlMs: number; onlyIfAbsent: true };
   readonly #onStoreError: (error: WebhookError) => void;
@@ -30,13 +31,13 @@ export class StoreDeduper implements Deduper {
   constructor(
     store: DedupeStore,
     provider: string,
-    key: (id: string) => string,
+    prefix: string,
     ttlMs: number,
     onStoreError: (error: WebhookError) => void,
     timing: DeduperTiming = {},
   ) {
     this.#store = store;
-    this.#key = key;
+    this.#prefix = prefix;
     this.#done = { ttlMs };
     // Without `renew` a lease could lapse under a listener still running: claims then last as long as before.
     const leaseMs = typeof store.renew === "function" ? (timing.leaseMs ?? LEASE_MS) : undefined;
@@ -59,7 +60,7 @@ export class StoreDeduper implements Deduper {
   }
 
   async claim(id: string): Promise<Claim> {
-    const key = this.#key(id);
+    const key = dedupeStoreKey(this.#prefix, id);
     // Its listeners run in this process right now: another attempt waits, whatever the store says.
     if (this.#held.has(key)) return "processing";
     const token = `processing:${randomBytes(12).toString("base64url")}`;
@@ -85,7 +86,7 @@ export class StoreDeduper implements Deduper {
   }
 
   complete(id: string): Promise<void> {
-    const key = this.#key(id);
+    const key = dedupeStoreKey(this.#prefix, id);
     this.#held.letGo(key);
     // Unconditional: the listeners succeeded, so "done" is the truth whoever holds a claim
     // now (another attempt's claim exists only if ours lapsed; its release spares "done").
@@ -93,7 +94,7 @@ export class StoreDeduper implements Deduper {
   }
 
   release(id: string): Promise<void> {
-    const key = this.#key(id);
+    const key = dedupeStoreKey(this.#prefix, id);
     const token = this.#held.letGo(key);
     // Only our own claim: if ours lapsed and another attempt holds it now, it stays.
     if (token === undefined) return Promise.resolve();
