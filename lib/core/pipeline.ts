@@ -1,4 +1,5 @@
 import type { AnswerPolicy } from "./answer.js";
+import { setDeliveryScope } from "./delivery/delivery-key.js";
 import { parseContentType } from "./request/content-types/content-type.js";
 import { formatOf, unsupportedType, type BodyParsing } from "./request/content-types/parse-body.js";
 import type { EventDelivery } from "./delivery/event-delivery.js";
@@ -8,8 +9,7 @@ import { parseBody, rawBodyOf } from "./request/obtain-body.js";
 import type { RequestObserver, RequestWatch } from "./observe-request.js";
 import type { ResolvedOptions } from "./options.js";
 import type { EventSchemas, ProviderProtocol } from "./protocol.js";
-import { toEvent } from "./to-event.js";
-import type { WebhookRequest, WebhookResponse } from "./types.js";
+import type { WebhookEventBase, WebhookRequest, WebhookResponse } from "./types.js";
 
 /** Everything a request goes through, fixed when the receiver is built. */
 export interface Pipeline {
@@ -98,4 +98,48 @@ function refused(pipeline: Pipeline, error: unknown, watch: RequestWatch): Webho
   pipeline.report(failure);
   watch.rejected(failure);
   return pipeline.answers.refused(failure);
+}
+
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * Names the payload's event and validates it against that event's schema: a known
+ * event, an unknown one (no schema: `payload` stays unknown), or `invalid_payload`
+ * carrying the would-be event, the raw payload and the zod issues. `original`: what the
+ * protocol's normalize() made `payload` from, if anything. `scope`: the tenant
+ * scope of its dedupe and inbox keys (where a resolver found the credentials).
+ */
+function toEvent<P extends string, S extends EventSchemas, M>(
+  protocol: ProviderProtocol<P, S, M>,
+  request: WebhookRequest,
+  payload: unknown,
+  original: unknown,
+  scope?: string,
+): WebhookEventBase | WebhookError {
+  const event = identified(protocol, request, payload, original);
+  if (scope !== undefined && !(event instanceof WebhookError)) setDeliveryScope(event, scope);
+  return event;
+}
+
+function identified<P extends string, S extends EventSchemas, M>(
+  protocol: ProviderProtocol<P, S, M>,
+  request: WebhookRequest,
+  payload: unknown,
+  original: unknown,
+): WebhookEventBase | WebhookError {
+  const { provider } = protocol;
+  const identity = protocol.identify(payload, request, original);
+  const { name, id } = identity;
+  const meta = { ...identity.meta, params: request.params ?? NO_PARAMS };
+  const receivedAt = new Date();
+  const schema = Object.hasOwn(protocol.events, name) ? protocol.events[name] : undefined;
+  if (schema === undefined) return { provider, name, id, receivedAt, meta, payload, known: false };
+  const result = schema.safeParse(payload);
+  if (result.success) return { provider, name, id, receivedAt, meta, payload: result.data, known: true };
+  return new WebhookError("invalid_payload", `The "${name}" payload does not match its schema.`, {
+    provider,
+    event: { provider, name, id, receivedAt, meta, payload, known: true },
+    payload,
+    issues: result.error.issues,
+  });
 }
