@@ -50,8 +50,7 @@ async function stages(pipeline: Pipeline, request: WebhookRequest, watch: Reques
   // 2. Authenticate what needs no body (headers, IPs). A tenant's scope, where a resolver
   // found the credentials: its dedupe and inbox keys go in it.
   const { authenticator } = options;
-  let scope = authenticator.beforeBody(request);
-  if (scope instanceof Promise) scope = await scope;
+  const scope = await authenticator.beforeBody(request);
 
   // 3. Content type.
   const contentType = parseContentType(getHeader(request.headers, "content-type"));
