@@ -58,8 +58,7 @@ async function stages(pipeline: Pipeline, request: WebhookRequest, watch: Reques
   if (format === undefined) throw unsupportedType(contentType);
 
   // 4. Body: read within the limit and time, then authenticate what needs it (signatures).
-  const body = rawBodyOf(request, options.limit, options.bodyTimeoutMs);
-  const raw = body instanceof Promise ? await body : body;
+  const raw = await rawBodyOf(request, options.limit, options.bodyTimeoutMs);
   if (authenticator.afterBody) {
     await authenticator.afterBody({
       method: request.method,
@@ -70,9 +69,8 @@ async function stages(pipeline: Pipeline, request: WebhookRequest, watch: Reques
     });
   }
 
-  // 5. Parse (JSON and forms synchronously: only multipart needs the await).
-  let parsed = parseBody(request, raw, format, contentType, parsing);
-  if (parsed instanceof Promise) parsed = await parsed;
+  // 5. Parse.
+  const parsed = await parseBody(request, raw, format, contentType, parsing);
   const { payload, original } = protocol.normalize ? protocol.normalize(parsed, format) : { payload: parsed, original: undefined };
 
   // 6. Identify and 7. validate.

@@ -7,10 +7,10 @@ import { readBody } from "./read-body.js";
 import type { WebhookRequest } from "../types.js";
 
 /**
- * The body's raw bytes, from the stream (read here, bounded: a promise) or from what the
+ * The body's raw bytes, from the stream (read here, bounded) or from what the
  * caller handed over; undefined when another middleware already parsed it into an object.
  */
-export function rawBodyOf(request: WebhookRequest, limit: number, timeoutMs?: number): Promise<Buffer> | Buffer | undefined {
+export async function rawBodyOf(request: WebhookRequest, limit: number, timeoutMs?: number): Promise<Buffer | undefined> {
   // Before a byte is read; a body another middleware already inflated is refused too.
   assertIdentityEncoding(request.headers);
   const { body } = request;
@@ -29,14 +29,14 @@ export function rawBodyOf(request: WebhookRequest, limit: number, timeoutMs?: nu
   return raw;
 }
 
-/** Parses the body in its format (a promise for multipart only); a pre-parsed object is adopted as it is. */
-export function parseBody(
+/** Parses the body in its format; a pre-parsed object is adopted as it is. */
+export async function parseBody(
   request: WebhookRequest,
   raw: Buffer | undefined,
   format: BodyFormat,
   contentType: ContentType,
   parsing: BodyParsing,
-): unknown {
+): Promise<unknown> {
   if (raw === undefined) return adoptParsedBody(request.body, format, parsing.maxDepth);
   if (raw.length === 0) throw new WebhookError("malformed_body", "The request body is empty.");
   // A string body was decoded by whoever read it; we re-encoded it as UTF-8 above.

@@ -36,7 +36,13 @@ export function unsupportedType(contentType: ContentType): WebhookError {
 }
 
 /** Parses raw body bytes in the given format. */
-export function parseRawBody(raw: Buffer, format: BodyFormat, contentType: ContentType, headers: HeaderMap, parsing: BodyParsing): unknown {
+export async function parseRawBody(
+  raw: Buffer,
+  format: BodyFormat,
+  contentType: ContentType,
+  headers: HeaderMap,
+  parsing: BodyParsing,
+): Promise<unknown> {
   const charset = contentType.params.charset;
   // What the body may build is proportional to its own size.
   const structure: StructureLimits = { maxDepth: parsing.maxDepth, maxContainers: containerBudget(raw.length) };
