@@ -19,8 +19,6 @@ export class DirectDelivery implements EventDelivery {
   readonly #context: DeliveryContext;
   readonly #deduper: Deduper | undefined;
   readonly #inFlight = new Set<Promise<void>>();
-  /** Deliveries being dispatched right now on a peek, before any claim is written. */
-  readonly #unclaimed = new Set<string>();
 
   constructor(context: DeliveryContext, deduper: Deduper | undefined) {
     this.#context = context;
@@ -32,10 +30,10 @@ export class DirectDelivery implements EventDelivery {
     if (deduper === undefined) return this.#dispatch(event, undefined, attempt);
     const id = deliveryKey(event, event.id as string);
     if (this.#context.hooks === undefined) {
-      // A listener handing the same delivery back to the receiver, there and then.
-      if (this.#unclaimed.has(id)) return this.#claimed("processing", event, deduper, attempt);
       // In memory, without hooks: look first, and write the claim only if something is
       // left running (most deliveries then write one record, "done", instead of two).
+      // Nothing can come in between: even a listener handing the same delivery back to
+      // receive() reaches this point only after the pipeline's awaits, once it is done.
       const seen = deduper.peek(id);
       if (seen === "new") return this.#dispatch(event, deduper, attempt, id);
       if (seen !== undefined) return this.#claimed(seen, event, deduper, attempt);
@@ -59,14 +57,7 @@ export class DirectDelivery implements EventDelivery {
     const { hooks, emitter, ack } = this.#context;
     let dispatched: Promise<void>;
     if (hooks === undefined || attempt === undefined) {
-      let pending: Promise<void> | undefined;
-      // Until the claim is written, this is what marks the delivery as taken.
-      if (unclaimed !== undefined) this.#unclaimed.add(unclaimed);
-      try {
-        pending = callListenersNow(event, emitter.listenersFor(event));
-      } finally {
-        if (unclaimed !== undefined) this.#unclaimed.delete(unclaimed);
-      }
+      const pending = callListenersNow(event, emitter.listenersFor(event));
       if (pending === undefined && ack === "after-dispatch") {
         // Every listener is done already: no timeout to race, nothing to track.
         const { answers } = this.#context;
