@@ -42,3 +42,17 @@ describe("the answer policy: one table from outcome to status and body", () => {
     expect(neverResending.inProgress()).toMatchObject({ status: 200, outcome: "duplicate" });
   });
 });
+
+describe("nothing else chooses an answer", () => {
+  test("only lib/core/answer.ts builds an answer (refuse() or acknowledge()); the rest asks the policy", () => {
+    const { readdirSync, readFileSync } = jest.requireActual<typeof import("node:fs")>("node:fs");
+    const { join, relative } = jest.requireActual<typeof import("node:path")>("node:path");
+    const lib = join(__dirname, "..", "..", "lib");
+    const choosing = (readdirSync(lib, { recursive: true }) as string[])
+      .filter((file) => file.endsWith(".ts") && join(lib, file) !== join(lib, "core", "answer.ts"))
+      .filter((file) => /(?<![.\w])(acknowledge|refuse)\(/.test(readFileSync(join(lib, file), "utf8")))
+      .map((file) => relative(lib, join(lib, file)));
+    // The Node handler's last resort, when receive() itself threw (it never does), is always a 500.
+    expect(choosing).toEqual(["adapters/node-handler.ts"]);
+  });
+});
