@@ -8,7 +8,7 @@ export type { AnyEvent, EventMap } from "./core/receiver.js";
 export type { ReceiverOptions, HeaderSecretOptions, GenericAuthOptions } from "./core/options.js";
 export type { AuthOptions } from "./core/auth/generic-auth.js";
 export type { VerifiableRequest } from "./core/auth/authenticator.js";
-export type { UploadedFile } from "./core/content-types/multipart.js";
+export type { UploadedFile } from "./core/request/content-types/multipart.js";
 export type {
   WebhookRequest,
   WebhookResponse,

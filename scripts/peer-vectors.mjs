@@ -37,10 +37,10 @@ if (!dir) {
 
 const require = createRequire(import.meta.url);
 require(join(repo, "__tests__/helpers/ts-require.cjs"));
-const { parseUrlencoded, parseUrlencodedEntries } = require(join(root, "lib/core/content-types/urlencoded.ts"));
+const { parseUrlencoded, parseUrlencodedEntries } = require(join(root, "lib/core/request/content-types/urlencoded.ts"));
 let budget = () => undefined;
 try {
-  const { containerBudget, DEFAULT_MAX_DEPTH } = require(join(root, "lib/core/content-types/structure-limits.ts"));
+  const { containerBudget, DEFAULT_MAX_DEPTH } = require(join(root, "lib/core/request/content-types/structure-limits.ts"));
   budget = (bytes) => ({ maxDepth: DEFAULT_MAX_DEPTH, maxContainers: containerBudget(bytes) });
 } catch {
   // An older checkout: no structure limits.

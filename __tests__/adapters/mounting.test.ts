@@ -176,3 +176,35 @@ describe("a misrouted POST explains itself, once", () => {
     expect(String(logger.calls[0]?.args[1])).toContain('app.post("/hooks/misskey", receiver.handler)');
   });
 });
+
+describe("the router's own matching is skipped while nothing was added to it (BENCHMARKS.md, P6)", () => {
+  /** How often the router's layers were matched against a request. */
+  function countMatches(router: express.Router): { count: number } {
+    const counter = { count: 0 };
+    for (const layer of router.stack as unknown as { match: (path: string) => boolean }[]) {
+      const match = layer.match.bind(layer);
+      layer.match = (path) => {
+        counter.count += 1;
+        return match(path);
+      };
+    }
+    return counter;
+  }
+
+  test("app.use(path, router): the mount path is answered without the router's layers; once a route is added, through them", async () => {
+    const { receiver, notes } = misskey();
+    const app = express();
+    app.use("/hooks/misskey", receiver.router);
+    const http = await served(app);
+    const matches = countMatches(receiver.router);
+    expect((await http.post("/hooks/misskey").set(delivery().headers).send(delivery().body)).status).toBe(200);
+    expect(matches.count).toBe(0);
+    receiver.router.get("/health", (_req, res) => void res.json({ up: true }));
+    const counted = countMatches(receiver.router);
+    expect((await http.get("/hooks/misskey/health")).body).toEqual({ up: true });
+    const d = misskeyDelivery("note", { secret: SECRET, eventId: "second" } as never);
+    expect((await http.post("/hooks/misskey").set(d.headers).send(d.body)).status).toBe(200);
+    expect(counted.count).toBeGreaterThan(0);
+    expect(notes.length).toBeGreaterThanOrEqual(1);
+  });
+});

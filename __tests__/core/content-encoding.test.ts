@@ -2,7 +2,7 @@ import express from "express";
 import { PassThrough } from "node:stream";
 import { gzipSync } from "node:zlib";
 import request from "supertest";
-import { assertIdentityEncoding } from "../../lib/core/content-types/content-encoding.js";
+import { assertIdentityEncoding } from "../../lib/core/request/content-types/content-encoding.js";
 import { createMisskeyReceiver } from "../../lib/providers/misskey/index.js";
 import { misskeyDelivery } from "../../lib/testing/samples/misskey.js";
 import { bodyOf, headerTestReceiver } from "../fixtures/test-receiver.js";

@@ -1,5 +1,5 @@
-import { parseContentType } from "../../lib/core/content-types/content-type.js";
-import { formatOf, unsupportedType, type BodyParsing } from "../../lib/core/content-types/parse-body.js";
+import { parseContentType } from "../../lib/core/request/content-types/content-type.js";
+import { formatOf, unsupportedType, type BodyParsing } from "../../lib/core/request/content-types/parse-body.js";
 
 describe("parseContentType", () => {
   test("an absent or empty header is no type", () => {

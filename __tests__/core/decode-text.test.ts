@@ -1,5 +1,5 @@
 import { errorOf } from "../fixtures/mount.js";
-import { decodeText } from "../../lib/core/content-types/decode-text.js";
+import { decodeText } from "../../lib/core/request/content-types/decode-text.js";
 
 describe("decodeText", () => {
   test("defaults to UTF-8", () => {

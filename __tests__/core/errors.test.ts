@@ -1,5 +1,5 @@
 import { isWebhookError, WebhookError } from "../../lib/core/errors.js";
-import { getHeader } from "../../lib/core/headers.js";
+import { getHeader } from "../../lib/core/request/headers.js";
 
 describe("WebhookError", () => {
   test("code, default status, name and details", () => {

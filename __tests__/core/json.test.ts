@@ -1,5 +1,5 @@
 import { errorOf } from "../fixtures/mount.js";
-import { parseJson } from "../../lib/core/content-types/json.js";
+import { parseJson } from "../../lib/core/request/content-types/json.js";
 import { isWebhookError } from "../../lib/core/errors.js";
 
 const bytes = (text: string): Buffer => Buffer.from(text, "utf8");

@@ -4,7 +4,7 @@ import {
   parseMultipartEntries,
   type MultipartLimits,
   type UploadedFile,
-} from "../../lib/core/content-types/multipart.js";
+} from "../../lib/core/request/content-types/multipart.js";
 import { encodeMultipart } from "../../lib/testing/encode.js";
 
 const limits: MultipartLimits = { maxFileSize: 1024, maxFiles: 2, maxFields: 10, maxFieldSize: 256 };

@@ -1,4 +1,4 @@
-import { expandFlatObject, expandNestedKeys, splitKey } from "../../lib/core/content-types/nested-keys.js";
+import { expandFlatObject, expandNestedKeys, splitKey } from "../../lib/core/request/content-types/nested-keys.js";
 
 describe("splitKey", () => {
   test.each([

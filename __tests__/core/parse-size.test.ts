@@ -1,4 +1,4 @@
-import { parseSize } from "../../lib/core/read-body.js";
+import { parseSize } from "../../lib/core/request/read-body.js";
 
 describe("parseSize", () => {
   test.each<[number | string, number]>([

@@ -1,5 +1,5 @@
 import { PassThrough, Readable } from "node:stream";
-import { readBody } from "../../lib/core/read-body.js";
+import { readBody } from "../../lib/core/request/read-body.js";
 import { settle } from "../fixtures/test-receiver.js";
 
 const KB = 1024;

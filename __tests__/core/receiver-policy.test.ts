@@ -1,6 +1,6 @@
 import { resolveHeaderSecretOptions } from "../../lib/core/options.js";
 import { WebhookReceiver } from "../../lib/core/receiver.js";
-import type { UploadedFile } from "../../lib/core/content-types/multipart.js";
+import type { UploadedFile } from "../../lib/core/request/content-types/multipart.js";
 import type { WebhookError } from "../../lib/core/errors.js";
 import { encodeMultipart } from "../../lib/testing/encode.js";
 import { bodyOf, deferred, headerTestReceiver, jsonRequest, settle, testProtocol } from "../fixtures/test-receiver.js";
@@ -236,11 +236,15 @@ describe("body formats through the pipeline", () => {
 
 describe("unexpected failures", () => {
   test("a bug in a protocol becomes 500 internal_error with a generic message", async () => {
+    const base = testProtocol(true);
     const protocol = {
-      ...testProtocol(true),
-      meta: (): { tenant: string | undefined } => {
-        throw new Error("meta exploded: secret internals");
-      },
+      ...base,
+      identify: (...args: Parameters<typeof base.identify>) => ({
+        ...base.identify(...args),
+        get meta(): { tenant: string | undefined } {
+          throw new Error("meta exploded: secret internals");
+        },
+      }),
     };
     const receiver = new WebhookReceiver(protocol, resolveHeaderSecretOptions({ secret: "s" }, "X-Test-Secret", protocol, "f"));
     const errors: WebhookError[] = [];
@@ -268,7 +272,7 @@ describe("unexpected failures", () => {
   });
 
   test("normalize is applied before identifying the event", async () => {
-    const protocol = { ...testProtocol(true), normalize: (body: unknown) => ({ kind: "pong", original: body }) };
+    const protocol = { ...testProtocol(true), normalize: (body: unknown) => ({ payload: { kind: "pong", original: body } }) };
     const receiver = new WebhookReceiver(protocol, resolveHeaderSecretOptions({ secret: "s" }, "X-Test-Secret", protocol, "f"));
     let payload: unknown;
     receiver.on("pong", (e) => {

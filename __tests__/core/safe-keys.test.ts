@@ -1,9 +1,9 @@
-import { parseJson } from "../../lib/core/content-types/json.js";
-import { parseMultipart } from "../../lib/core/content-types/multipart.js";
-import { expandNestedKeys } from "../../lib/core/content-types/nested-keys.js";
-import { adoptParsedBody } from "../../lib/core/content-types/parse-body.js";
-import { isUnsafeKey, stripUnsafeKeys } from "../../lib/core/content-types/safe-keys.js";
-import { parseUrlencoded } from "../../lib/core/content-types/urlencoded.js";
+import { parseJson } from "../../lib/core/request/content-types/json.js";
+import { parseMultipart } from "../../lib/core/request/content-types/multipart.js";
+import { expandNestedKeys } from "../../lib/core/request/content-types/nested-keys.js";
+import { adoptParsedBody } from "../../lib/core/request/content-types/parse-body.js";
+import { isUnsafeKey, stripUnsafeKeys } from "../../lib/core/request/content-types/safe-keys.js";
+import { parseUrlencoded } from "../../lib/core/request/content-types/urlencoded.js";
 import { encodeMultipart } from "../../lib/testing/encode.js";
 
 const limits = { maxFileSize: 1024, maxFiles: 2, maxFields: 20, maxFieldSize: 1024 };

@@ -1,5 +1,5 @@
 import { errorOf } from "../fixtures/mount.js";
-import { parseUrlencoded, parseUrlencodedEntries } from "../../lib/core/content-types/urlencoded.js";
+import { parseUrlencoded, parseUrlencodedEntries } from "../../lib/core/request/content-types/urlencoded.js";
 
 const form = (text: string): Buffer => Buffer.from(text, "latin1");
 const options = { maxFields: 100 };

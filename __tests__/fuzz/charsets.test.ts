@@ -1,9 +1,9 @@
 import util, { TextDecoder } from "node:util";
 import fc from "fast-check";
-import { decodeText } from "../../lib/core/content-types/decode-text.js";
-import { parseJson } from "../../lib/core/content-types/json.js";
-import { parseMultipart } from "../../lib/core/content-types/multipart.js";
-import { parseUrlencodedEntries } from "../../lib/core/content-types/urlencoded.js";
+import { decodeText } from "../../lib/core/request/content-types/decode-text.js";
+import { parseJson } from "../../lib/core/request/content-types/json.js";
+import { parseMultipart } from "../../lib/core/request/content-types/multipart.js";
+import { parseUrlencodedEntries } from "../../lib/core/request/content-types/urlencoded.js";
 import { isWebhookError } from "../../lib/core/errors.js";
 import { wellFormedString } from "./arbitraries.js";
 import { codecFor } from "./charset-codec.js";

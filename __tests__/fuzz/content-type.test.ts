@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { parseContentType } from "../../lib/core/content-types/content-type.js";
+import { parseContentType } from "../../lib/core/request/content-types/content-type.js";
 import { unicodeString } from "./arbitraries.js";
 import { check, PROPERTY_TIMEOUT_MS } from "./fuzz-settings.js";
 import { assertNoPrototypePollution } from "./invariants.js";

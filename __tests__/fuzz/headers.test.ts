@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { getHeader } from "../../lib/core/headers.js";
+import { getHeader } from "../../lib/core/request/headers.js";
 import type { HeaderMap } from "../../lib/core/types.js";
 import { check, PROPERTY_TIMEOUT_MS } from "./fuzz-settings.js";
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
-import { parseJson } from "../../lib/core/content-types/json.js";
-import { adoptParsedBody } from "../../lib/core/content-types/parse-body.js";
+import { parseJson } from "../../lib/core/request/content-types/json.js";
+import { adoptParsedBody } from "../../lib/core/request/content-types/parse-body.js";
 import { isWebhookError } from "../../lib/core/errors.js";
 import { deepJson, UNSAFE_KEYS, unicodeString } from "./arbitraries.js";
 import { check, PROPERTY_TIMEOUT_MS } from "./fuzz-settings.js";

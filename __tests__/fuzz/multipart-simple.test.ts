@@ -1,6 +1,6 @@
 import fc from "fast-check";
-import { parseMultipartEntries, type MultipartLimits } from "../../lib/core/content-types/multipart.js";
-import { parseSimpleMultipart } from "../../lib/core/content-types/multipart-simple.js";
+import { parseMultipartEntries, type MultipartLimits } from "../../lib/core/request/content-types/multipart.js";
+import { parseSimpleMultipart } from "../../lib/core/request/content-types/multipart-simple.js";
 import { check, PROPERTY_TIMEOUT_MS } from "./fuzz-settings.js";
 import { codeOf, settleOrHang } from "./settle-or-hang.js";
 

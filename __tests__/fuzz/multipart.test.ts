@@ -1,5 +1,10 @@
 import fc from "fast-check";
-import { isUploadedFile, parseMultipart, parseMultipartEntries, type MultipartLimits } from "../../lib/core/content-types/multipart.js";
+import {
+  isUploadedFile,
+  parseMultipart,
+  parseMultipartEntries,
+  type MultipartLimits,
+} from "../../lib/core/request/content-types/multipart.js";
 import { boundaryArb, bracketKey, wellFormedString } from "./arbitraries.js";
 import { check, PROPERTY_TIMEOUT_MS } from "./fuzz-settings.js";
 import { assertNoPrototypePollution, watchProcess } from "./invariants.js";

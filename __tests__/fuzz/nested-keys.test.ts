@@ -1,6 +1,6 @@
 import fc from "fast-check";
-import { adoptParsedBody } from "../../lib/core/content-types/parse-body.js";
-import { expandNestedKeys } from "../../lib/core/content-types/nested-keys.js";
+import { adoptParsedBody } from "../../lib/core/request/content-types/parse-body.js";
+import { expandNestedKeys } from "../../lib/core/request/content-types/nested-keys.js";
 import { toFormFields } from "../../lib/testing/encode.js";
 import { bracketKey, UNSAFE_KEYS, unicodeString } from "./arbitraries.js";
 import { check, PROPERTY_TIMEOUT_MS } from "./fuzz-settings.js";

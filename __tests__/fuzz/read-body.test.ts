@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import fc from "fast-check";
-import { readBody } from "../../lib/core/read-body.js";
+import { readBody } from "../../lib/core/request/read-body.js";
 import { chunkedBytes, contentLengthFor, streamOf } from "./arbitraries.js";
 import { check, PROPERTY_TIMEOUT_MS } from "./fuzz-settings.js";
 import { watchProcess } from "./invariants.js";

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { parseUrlencoded, parseUrlencodedEntries } from "../../lib/core/content-types/urlencoded.js";
+import { parseUrlencoded, parseUrlencodedEntries } from "../../lib/core/request/content-types/urlencoded.js";
 import { isWebhookError } from "../../lib/core/errors.js";
 import { bracketKey, wellFormedString } from "./arbitraries.js";
 import { check, PROPERTY_TIMEOUT_MS } from "./fuzz-settings.js";

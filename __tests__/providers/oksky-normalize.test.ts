@@ -8,7 +8,7 @@ import {
   okskyInt,
   okskyNullable,
 } from "../../lib/providers/oksky/index.js";
-import type { UploadedFile } from "../../lib/core/content-types/multipart.js";
+import type { UploadedFile } from "../../lib/core/request/content-types/multipart.js";
 
 const envelope = { action: "create", object_name: "Message", object: { id: 1, content: "hi" } };
 

@@ -38,9 +38,10 @@ export function createExpressRouter(receiver: Pick<WebhookReceiver<string, Event
   const ownLayers = router.stack.length;
   const handled = router as Router & { handle: RouterHandle };
   const routerHandle = handled.handle.bind(router);
-  // The router's own matching (layers, path-to-regexp, route dispatch) costs ~9 µs per
-  // request for a router that holds one route. While nobody has added to it, the mount
-  // path itself is that route: answer it directly. Anything added goes the usual way.
+  // While nobody has added to the router, the mount path itself is its one route: answer
+  // it directly, without the router's layer loop, path matching and route dispatch (what
+  // that saves: BENCHMARKS.md, P6; pinned by __tests__/adapters/mounting.test.ts).
+  // Anything added goes the usual way.
   handled.handle = (req, res, next) => {
     if (router.stack.length === ownLayers && isMountRoot(req.url)) {
       answer(req, res, next);

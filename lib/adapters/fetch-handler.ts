@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { refuse } from "../core/answer.js";
+import { answerWithoutReceiver } from "../core/answer.js";
 import { WebhookError } from "../core/errors.js";
 import { loggerOf, type WebhookReceiver } from "../core/receiver.js";
 import type { EventSchemas } from "../core/protocol.js";
@@ -36,7 +36,7 @@ export function createFetchHandler(receiver: Pick<WebhookReceiver<string, EventS
       answer = await receiver.receive(new FetchWebhookRequest(request, stream, info));
     } catch (cause) {
       // `receive` never rejects; if it did, the sender still gets an answer.
-      answer = refuse(new WebhookError("internal_error", "The receiver failed unexpectedly.", { cause }));
+      answer = answerWithoutReceiver(new WebhookError("internal_error", "The receiver failed unexpectedly.", { cause }));
     }
     // A refusal leaves the body unread: cancel it rather than let it fill buffers.
     if (stream !== undefined && !stream.readableEnded) stream.destroy();
@@ -65,5 +65,5 @@ function readBefore(receiver: object & { readonly provider?: string }): WebhookR
   } catch {
     // A broken logger is not the sender's problem.
   }
-  return refuse(error);
+  return answerWithoutReceiver(error);
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { refuse } from "../core/answer.js";
+import { answerWithoutReceiver } from "../core/answer.js";
 import { WebhookError } from "../core/errors.js";
 import type { WebhookReceiver } from "../core/receiver.js";
 import type { EventSchemas } from "../core/protocol.js";
@@ -37,5 +37,10 @@ export function createNodeHandler(receiver: Pick<WebhookReceiver<string, EventSc
 /** Without Express behind it, nobody else answers: `receive` never rejects, but if it did, the sender gets a 500. */
 function failed(req: IncomingMessage, res: ServerResponse, cause: unknown): void {
   if (res.headersSent) res.destroy();
-  else sendWebhookResponse(req, res, refuse(new WebhookError("internal_error", "The receiver failed unexpectedly.", { cause })));
+  else
+    sendWebhookResponse(
+      req,
+      res,
+      answerWithoutReceiver(new WebhookError("internal_error", "The receiver failed unexpectedly.", { cause })),
+    );
 }

@@ -23,8 +23,8 @@ function keptRawBody(req: IncomingRequest): Buffer | Uint8Array | string | undef
 
 /**
  * A class, not an object literal: a getter in a literal gets a fresh closure per request,
- * which gives every request object its own hidden class. That made young-generation GC
- * cost 60% more per delivery (measured: 7.3 ms scavenges instead of 4.4 ms).
+ * which gives every request object its own hidden class, and young-generation GC then
+ * costs more per delivery (BENCHMARKS.md, P7).
  */
 class NodeWebhookRequest implements WebhookRequest {
   readonly #req: IncomingRequest;

@@ -1,4 +1,4 @@
-import { refuse } from "../core/answer.js";
+import { answerWithoutReceiver } from "../core/answer.js";
 import { WebhookError } from "../core/errors.js";
 import { createFetchHandler, type FetchHandler } from "./fetch-handler.js";
 import { compileWebhookRoutes, requestPath, type WebhookRoutes } from "./webhook-routes.js";
@@ -24,7 +24,7 @@ export function createWebhookFetchHandler(routes: WebhookRoutes): FetchHandler {
     const handler = handlers.get(requestPath(request.url));
     if (handler !== undefined) return handler(request, info);
     await request.body?.cancel().catch(() => undefined);
-    const answer = refuse(new WebhookError("not_found", "No webhook receiver at this path."));
+    const answer = answerWithoutReceiver(new WebhookError("not_found", "No webhook receiver at this path."));
     return new Response(answer.body, { status: answer.status, headers: answer.headers });
   };
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { refuse } from "../core/answer.js";
+import { answerWithoutReceiver } from "../core/answer.js";
 import { WebhookError } from "../core/errors.js";
 import { createNodeHandler, type NodeHandler } from "./node-handler.js";
 import { sendWebhookResponse } from "./send-webhook-response.js";
@@ -28,6 +28,6 @@ export function createWebhookMiddleware(routes: WebhookRoutes): NodeHandler {
     const handler = handlers.get(requestPath(req.url ?? "/"));
     if (handler !== undefined) handler(req, res, next);
     else if (next !== undefined) next();
-    else sendWebhookResponse(req, res, refuse(new WebhookError("not_found", "No webhook receiver at this path.")));
+    else sendWebhookResponse(req, res, answerWithoutReceiver(new WebhookError("not_found", "No webhook receiver at this path.")));
   };
 }

@@ -1,32 +1,7 @@
+import type { WebhookErrorCode } from "./error-code.js";
 import type { WebhookEventBase } from "./types.js";
 
-/** Stable, documented reasons a delivery was refused or failed. */
-export type WebhookErrorCode =
-  | "method_not_allowed"
-  | "not_found"
-  | "signature_missing"
-  | "signature_mismatch"
-  | "ip_not_allowed"
-  | "verification_failed"
-  | "auth_unavailable"
-  | "body_too_large"
-  | "body_too_deep"
-  | "request_aborted"
-  | "request_timeout"
-  | "unsupported_media_type"
-  | "unsupported_charset"
-  | "unsupported_encoding"
-  | "malformed_body"
-  | "invalid_envelope"
-  | "invalid_payload"
-  | "handler_failed"
-  | "dispatch_timeout"
-  | "unstorable_payload"
-  | "delivery_in_progress"
-  | "store_unavailable"
-  | "dedupe_evicted"
-  | "shutting_down"
-  | "internal_error";
+export type { WebhookErrorCode } from "./error-code.js";
 
 const DEFAULT_STATUS: Record<WebhookErrorCode, number> = {
   method_not_allowed: 405,

@@ -9,14 +9,14 @@ import { genericAuth, type AuthOptions } from "./auth/generic-auth.js";
 import type { SecretResolver } from "./auth/resolve-secret.js";
 import { compileHooks, type CompiledHooks, type ReceiverHooks } from "./hooks.js";
 import { headerSecret } from "./auth/header-secret.js";
-import type { MultipartLimits } from "./content-types/multipart.js";
-import { parseSize } from "./read-body.js";
-import { DEFAULT_MAX_DEPTH } from "./content-types/structure-limits.js";
+import type { MultipartLimits } from "./request/content-types/multipart.js";
+import { parseSize } from "./request/read-body.js";
+import { DEFAULT_MAX_DEPTH } from "./request/content-types/structure-limits.js";
 import type { Logger } from "./types.js";
 import { isDedupeStore, type DedupeStore } from "../stores/types.js";
 import { MemoryStore } from "../stores/memory.js";
 import { isInboxStore, type InboxStore } from "../inbox/types.js";
-import type { InboxSettings } from "./inbox-worker.js";
+import type { InboxSettings } from "./delivery/inbox-worker.js";
 
 /** Options every receiver takes. */
 export interface ReceiverOptions {

@@ -1,16 +1,24 @@
 import type { z } from "zod";
-import type { BodyFormat } from "./content-types/parse-body.js";
+import type { BodyFormat } from "./request/content-types/parse-body.js";
 import { WebhookError } from "./errors.js";
 import type { WebhookRequest } from "./types.js";
 
 /** Known event names and the zod schema of the payload each one carries. */
 export type EventSchemas = Readonly<Record<string, z.ZodType>>;
 
-/** What names an event and identifies its delivery. */
-export interface Identity<I extends string | undefined = string | undefined> {
+/** A body brought to the shape the schemas describe, and the document it was made from if it was reshaped. */
+export interface NormalizedBody {
+  payload: unknown;
+  original?: unknown;
+}
+
+/** What names an event, identifies its delivery and says where it came from: read in one parse. */
+export interface Identity<I extends string | undefined = string | undefined, M = unknown> {
   name: string;
   /** The delivery id for dedupe; undefined where the provider sends none. */
   id: I;
+  /** Delivery metadata (from headers or the envelope), given to listeners as `event.meta`. */
+  meta: M;
 }
 
 /**
@@ -35,11 +43,13 @@ export interface ProviderProtocol<
   /** Media types also parsed as JSON ("" = no Content-Type header). */
   readonly jsonAliases: readonly string[];
   /** Brings the parsed body to the shape the schemas describe (e.g. form layouts). */
-  normalize?(body: unknown, format: BodyFormat): unknown;
-  /** Checks the envelope and names the event; throws `invalid_envelope`. */
-  identify(payload: unknown): Identity<I | U>;
-  /** Delivery metadata from the request (headers), given to listeners as `event.meta`. */
-  meta(request: WebhookRequest, payload: unknown): M;
+  normalize?(body: unknown, format: BodyFormat): NormalizedBody;
+  /**
+   * Checks the envelope (once) and names the event, its delivery id and its metadata;
+   * throws `invalid_envelope`. `original`: what normalize() made the payload from, if it
+   * reshaped a document (e.g. OK SKY's JSON:API), for the metadata.
+   */
+  identify(payload: unknown, request: WebhookRequest, original: unknown): Identity<I | U, M>;
   /**
    * True where the sender resends after a 5xx or timeout: failures are answered
    * honestly (5xx) so the delivery comes back. False (OK SKY): always 200, failures go

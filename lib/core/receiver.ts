@@ -1,21 +1,17 @@
 import type { z } from "zod";
-import { acknowledge, refuse } from "./answer.js";
-import { parseContentType } from "./content-types/content-type.js";
-import { formatOf, unsupportedType, type BodyParsing } from "./content-types/parse-body.js";
-import { Deduper } from "./deduper.js";
-import type { Delivery, DeliveryContext } from "./delivery.js";
-import { DirectDelivery } from "./direct-delivery.js";
-import { InboxDelivery } from "./inbox-delivery.js";
-import { InboxWorker } from "./inbox-worker.js";
-import { Emitter, type ErrorListener } from "./emitter.js";
-import type { CompiledHooks } from "./hooks.js";
-import { isWebhookError, WebhookError } from "./errors.js";
-import { getHeader } from "./headers.js";
-import { parseBody, rawBodyOf } from "./obtain-body.js";
+import { AnswerPolicy } from "./answer.js";
+import { createDeduper } from "./delivery/create-deduper.js";
+import type { EventDelivery, DeliveryContext } from "./delivery/event-delivery.js";
+import { DirectDelivery } from "./delivery/direct-delivery.js";
+import { InboxDelivery } from "./delivery/inbox-delivery.js";
+import { InboxWorker } from "./delivery/inbox-worker.js";
+import type { WebhookError } from "./errors.js";
+import { observeRequests } from "./observe-request.js";
+import { runPipeline, type Pipeline } from "./pipeline.js";
+import { Emitter, type ErrorListener } from "./delivery/emitter.js";
 import type { ResolvedOptions } from "./options.js";
 import type { EventSchemas, ProviderProtocol } from "./protocol.js";
 import { reportError } from "./report-error.js";
-import { toEvent } from "./to-event.js";
 import type { RouteMeta, UnknownWebhookEvent, WebhookEvent, WebhookEventBase, WebhookRequest, WebhookResponse } from "./types.js";
 
 /** Each known event name mapped to its typed event (`I`: the type of its delivery id). */
@@ -31,13 +27,6 @@ export type AnyEvent<
   I extends string | undefined = string | undefined,
   U extends string | undefined = I,
 > = EventMap<P, S, M, I>[keyof S & string] | UnknownWebhookEvent<P, M & RouteMeta, U>;
-
-/** Per-request state for hooks (only when hooks are configured). */
-interface Trace {
-  readonly attempt: object;
-  readonly started: number;
-  event: WebhookEventBase | undefined;
-}
 
 /** The logger a receiver resolved (undefined for anything else), for the adapters explaining how it is mounted. */
 export let loggerOf: (receiver: object) => ResolvedOptions["logger"];
@@ -56,9 +45,9 @@ export class WebhookReceiver<
   readonly #protocol: ProviderProtocol<P, S, M, I, U>;
   readonly #options: ResolvedOptions;
   readonly #emitter = new Emitter();
-  readonly #delivery: Delivery;
+  readonly #delivery: EventDelivery;
   readonly #inbox: InboxWorker | undefined;
-  readonly #parsing: BodyParsing;
+  readonly #pipeline: Pipeline;
   #closed = false;
 
   static {
@@ -68,6 +57,7 @@ export class WebhookReceiver<
   constructor(protocol: ProviderProtocol<P, S, M, I, U>, options: ResolvedOptions) {
     this.#protocol = protocol;
     this.#options = options;
+    const answers = new AnswerPolicy(protocol.provider, protocol.resends);
     const report = (error: WebhookError): void => {
       this.#report(error);
     };
@@ -75,23 +65,32 @@ export class WebhookReceiver<
       provider: protocol.provider,
       emitter: this.#emitter,
       report,
-      resends: protocol.resends,
+      answers,
       ack: options.ack,
       dispatchTimeoutMs: options.dispatchTimeoutMs,
       hooks: options.hooks,
     };
     // With an inbox, its keys are the dedupe record; a second record would only disagree.
     const deduper =
-      options.dedupe && !options.inbox ? new Deduper(options.dedupe.store, protocol.provider, options.dedupe.ttlMs, report) : undefined;
+      options.dedupe && !options.inbox ? createDeduper(options.dedupe.store, protocol.provider, options.dedupe.ttlMs, report) : undefined;
     const direct = new DirectDelivery(context, deduper);
     this.#inbox = options.inbox && new InboxWorker(context, options.inbox);
     this.#delivery = this.#inbox ? new InboxDelivery(context, this.#inbox, direct) : direct;
-    this.#parsing = {
-      formats: protocol.formats,
-      jsonAliases: protocol.jsonAliases,
-      maxFields: options.maxFields,
-      multipart: options.multipart,
-      maxDepth: options.maxDepth,
+    this.#pipeline = {
+      protocol,
+      options,
+      parsing: {
+        formats: protocol.formats,
+        jsonAliases: protocol.jsonAliases,
+        maxFields: options.maxFields,
+        multipart: options.multipart,
+        maxDepth: options.maxDepth,
+      },
+      delivery: this.#delivery,
+      answers,
+      observer: observeRequests(protocol.provider, options.hooks),
+      report,
+      closed: () => this.#closed,
     };
   }
 
@@ -133,55 +132,7 @@ export class WebhookReceiver<
 
   /** Runs one request through the pipeline and returns the answer to send. Never throws. */
   receive(request: WebhookRequest): Promise<WebhookResponse> {
-    const { hooks } = this.#options;
-    if (hooks === undefined) return this.#receive(request, undefined).catch((error: unknown) => this.#failed(error, undefined));
-    return this.#receiveTraced(request, hooks);
-  }
-
-  async #receiveTraced(request: WebhookRequest, hooks: CompiledHooks): Promise<WebhookResponse> {
-    const trace: Trace = { attempt: {}, started: performance.now(), event: undefined };
-    hooks.onRequest?.({ provider: this.provider, attempt: trace.attempt, method: request.method });
-    let response: WebhookResponse;
-    try {
-      response = await this.#receive(request, trace);
-    } catch (error) {
-      response = this.#failed(error, trace);
-    }
-    const { event } = trace;
-    hooks.onResponse?.({
-      provider: this.provider,
-      attempt: trace.attempt,
-      status: response.status,
-      outcome: response.outcome,
-      event: event?.name,
-      known: event?.known,
-      deliveryId: event?.id,
-      durationMs: performance.now() - trace.started,
-    });
-    return response;
-  }
-
-  /** The answer to whatever stopped a request: a refusal, or an unexpected failure (500). */
-  #failed(error: unknown, trace: Trace | undefined): WebhookResponse {
-    const failure = isWebhookError(error)
-      ? error.with({ provider: this.provider })
-      : new WebhookError("internal_error", "The receiver failed unexpectedly.", { cause: error, provider: this.provider });
-    this.#rejected(failure, trace);
-    return refuse(failure);
-  }
-
-  #rejected(error: WebhookError, trace: Trace | undefined): void {
-    this.#report(error);
-    if (trace === undefined) return;
-    this.#options.hooks?.onRejected?.({
-      provider: this.provider,
-      attempt: trace.attempt,
-      code: error.code,
-      status: error.status,
-      event: error.event?.name,
-      durationMs: performance.now() - trace.started,
-      error,
-    });
+    return runPipeline(this.#pipeline, request);
   }
 
   /**
@@ -202,57 +153,6 @@ export class WebhookReceiver<
     const count = await this.#inbox.store.requeue(typeof keys === "string" ? [keys] : keys, { now: Date.now() });
     await this.#inbox.poll();
     return count;
-  }
-
-  async #receive(request: WebhookRequest, trace: Trace | undefined): Promise<WebhookResponse> {
-    if (this.#closed) throw new WebhookError("shutting_down", "The receiver is shutting down; try again shortly.");
-    if (request.method.toUpperCase() !== "POST") {
-      throw new WebhookError("method_not_allowed", `${request.method.slice(0, 16)} is not allowed; webhooks are POSTed.`);
-    }
-    const { authenticator, limit } = this.#options;
-    // A tenant's scope, where a resolver found the credentials: its dedupe and inbox keys go in it.
-    let scope = authenticator.beforeBody(request);
-    if (scope instanceof Promise) scope = await scope;
-
-    const contentType = parseContentType(getHeader(request.headers, "content-type"));
-    const format = formatOf(contentType.type, this.#parsing);
-    if (format === undefined) throw unsupportedType(contentType);
-
-    const body = rawBodyOf(request, limit, this.#options.bodyTimeoutMs);
-    const raw = body instanceof Promise ? await body : body;
-    if (authenticator.afterBody)
-      await authenticator.afterBody({
-        method: request.method,
-        headers: request.headers,
-        query: request.query ?? {},
-        remoteAddress: request.remoteAddress,
-        rawBody: raw,
-      });
-
-    let parsed = parseBody(request, raw, format, contentType, this.#parsing);
-    // JSON and forms parse synchronously: only multipart needs the await.
-    if (parsed instanceof Promise) parsed = await parsed;
-    const payload = this.#protocol.normalize ? this.#protocol.normalize(parsed, format) : parsed;
-    const event = toEvent(this.#protocol, request, payload, scope);
-    if (isWebhookError(event)) {
-      this.#rejected(event, trace);
-      // Re-sending cannot fix a payload; a non-resending sender gets its 200 regardless.
-      return this.#protocol.resends ? refuse(event) : acknowledge(event.code);
-    }
-    if (trace) {
-      trace.event = event;
-      const { name, known, id } = event;
-      this.#options.hooks?.onVerified?.({
-        provider: this.provider,
-        attempt: trace.attempt,
-        event: name,
-        known,
-        deliveryId: id,
-        durationMs: performance.now() - trace.started,
-      });
-    }
-    const response = this.#delivery.deliver(event, trace?.attempt);
-    return response instanceof Promise ? await response : response;
   }
 
   #report(error: WebhookError): void {

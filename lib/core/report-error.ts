@@ -1,4 +1,4 @@
-import type { ErrorListener } from "./emitter.js";
+import type { ErrorListener } from "./delivery/emitter.js";
 import type { WebhookError } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
 

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import type { WebhookErrorCode } from "./errors.js";
+import type { WebhookErrorCode } from "./error-code.js";
 
 /** Header values as Node gives them; names may be in any case. */
 export type HeaderMap = Readonly<Record<string, string | readonly string[] | number | undefined>>;

@@ -1,5 +1,6 @@
 import { Gauge } from "prom-client";
 import type { InboxStatus, InboxStore } from "../inbox/types.js";
+import { TIMED_OUT, withTimeout } from "../core/with-timeout.js";
 import { registeredMetric, type AnyRegistry } from "./registered-metric.js";
 
 /** Options of {@link WebhookMetrics.observeInbox}. */
@@ -24,19 +25,13 @@ const STATUSES: readonly InboxStatus[] = ["pending", "failed", "done"];
 // Per gauge, so every webhookMetrics() sharing a registry adds to the one scrape.
 const observedByGauge = new WeakMap<Gauge, Set<Observed>>();
 
-function countsWithin(observed: Observed): Promise<Record<InboxStatus, number> | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(resolve, observed.timeoutMs, undefined);
-    timer.unref();
-  });
+async function countsWithin(observed: Observed): Promise<Record<InboxStatus, number> | undefined> {
   const counts = observed.store.counts().then(
     (value) => value,
     () => undefined,
   );
-  return Promise.race([counts, timeout]).finally(() => {
-    clearTimeout(timer);
-  });
+  const settled = await withTimeout(counts, observed.timeoutMs);
+  return settled === TIMED_OUT ? undefined : settled;
 }
 
 async function collectInbox(gauge: Gauge): Promise<void> {

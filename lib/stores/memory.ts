@@ -36,6 +36,19 @@ export function entryBytes(key: string, value: string): number {
  * not shared between processes. An entry evicted before its TTL is forgotten: a repeat
  * of it is dispatched again. `evictions` counts them.
  */
+/**
+ * A MemoryStore's reads and writes without the promises, for the in-memory deduper
+ * (lib/core/delivery's fast path) only: not part of the package's API.
+ */
+export interface MemoryStoreAccess {
+  get(key: string): string | undefined;
+  set(key: string, value: string, options: { ttlMs: number; onlyIfAbsent?: boolean }): boolean;
+  delete(key: string): void;
+}
+
+/** The synchronous access to a store of this very class (internal; see {@link MemoryStoreAccess}). */
+export let accessMemoryStore: (store: MemoryStore) => MemoryStoreAccess;
+
 export class MemoryStore implements DedupeStore {
   readonly #entries = new Map<string, Entry>();
   readonly #maxEntries: number;
@@ -46,6 +59,16 @@ export class MemoryStore implements DedupeStore {
   #writes = 0;
   #bytes = 0;
   #evictions = 0;
+
+  static {
+    accessMemoryStore = (store) => ({
+      get: (key) => store.#live(key),
+      set: (key, value, options) => store.#write(key, value, options),
+      delete: (key) => {
+        store.#drop(key);
+      },
+    });
+  }
 
   constructor({ maxEntries = 10_000, maxBytes = 4 * 1024 * 1024, now = Date.now }: MemoryStoreOptions = {}) {
     if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError("maxEntries must be a positive integer.");
@@ -88,17 +111,17 @@ export class MemoryStore implements DedupeStore {
   }
 
   async set(key: string, value: string, options: { ttlMs: number; onlyIfAbsent?: boolean }): Promise<boolean> {
-    return this.setNow(key, value, options);
+    return this.#write(key, value, options);
   }
 
   async delete(key: string): Promise<void> {
-    this.deleteNow(key);
+    this.#drop(key);
   }
 
   /** Deletes `key` only if it holds `value`; true if it did. */
   async deleteIf(key: string, value: string): Promise<boolean> {
     if (this.#live(key) !== value) return false;
-    this.deleteNow(key);
+    this.#drop(key);
     return true;
   }
 
@@ -109,16 +132,11 @@ export class MemoryStore implements DedupeStore {
     return true;
   }
 
-  /** {@link get} without the promise: the dedupe pipeline's own path through this store. */
-  getNow(key: string): string | undefined {
-    return this.#live(key);
-  }
-
   /**
-   * {@link set} without the promise. Throws a RangeError for a key and value larger
-   * than `maxBytes` by themselves: storing one would evict everything else first.
+   * {@link set}'s write. Throws a RangeError for a key and value larger than `maxBytes`
+   * by themselves: storing one would evict everything else first.
    */
-  setNow(key: string, value: string, { ttlMs, onlyIfAbsent = false }: { ttlMs: number; onlyIfAbsent?: boolean }): boolean {
+  #write(key: string, value: string, { ttlMs, onlyIfAbsent = false }: { ttlMs: number; onlyIfAbsent?: boolean }): boolean {
     const now = this.#now();
     const entry = this.#entries.get(key);
     if (onlyIfAbsent && entry !== undefined && entry.expiresAt > now) return false;
@@ -139,8 +157,7 @@ export class MemoryStore implements DedupeStore {
     return true;
   }
 
-  /** {@link delete} without the promise. */
-  deleteNow(key: string): void {
+  #drop(key: string): void {
     const entry = this.#entries.get(key);
     if (entry !== undefined) this.#remove(key, entry);
   }

@@ -117,7 +117,8 @@ export function boundedRedisClient(redis: RedisClient, timeoutMs: number = DEFAU
  * Waits at most `timeoutMs` for a write that records what already happened (done,
  * released), but lets it go on: ioredis keeps it queued while disconnected and sends
  * it on reconnection (before commands that waited for the connection), so a "done"
- * written late still spares a second dispatch. Never for claims.
+ * written late still spares a second dispatch. Never for claims. (Its own timer, not
+ * core's withTimeout: the stores and the CLI over them stand without lib/core.)
  */
 export function settleLater<T>(write: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   if (!Number.isFinite(timeoutMs)) return write;

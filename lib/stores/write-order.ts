@@ -10,8 +10,8 @@ const MIN_COMPACT = 1024;
 /**
  * Keys in the order they were written, oldest first, for a store that evicts the least
  * recently written. Kept beside the store's Map rather than read from it: finding a Map's
- * oldest key (`keys().next()`) walks past every key deleted before it, which at 10,000
- * keys under steady churn cost ~3 µs per delivery. A key written again leaves a stale
+ * oldest key (`keys().next()`) walks past every key deleted before it, which under
+ * steady churn grows with the deleted keys (BENCHMARKS.md). A key written again leaves a stale
  * slot behind; the store tells which slots are current.
  */
 export class WriteOrder {

@@ -65,7 +65,7 @@ describe("usableSecrets", () => {
 describe("the authenticator's scope", () => {
   test("a resolver's request gets one; fixed secrets none", async () => {
     const post = { method: "POST", headers: { "x-test-secret": "s" }, params: { tenant: "acme" } };
-    expect(headerSecret("X-Test-Secret", "s").beforeBody(post)).toBeUndefined();
+    expect(await headerSecret("X-Test-Secret", "s").beforeBody(post)).toBeUndefined();
     expect(await headerSecret("X-Test-Secret", () => "s").beforeBody(post)).toBe("tenant=acme");
     expect(await headerSecret("X-Test-Secret", () => ["s", "t"]).beforeBody({ ...post, params: {} })).toBe(
       tenantScope(undefined, digestSecrets(["t", "s"])),
@@ -82,6 +82,6 @@ describe("the authenticator's scope", () => {
     expect(await scopeOf("p")).not.toBe(await scopeOf("q"));
     const bearer = { method: "POST", headers: { authorization: "Bearer t" }, params: { tenant: "acme" } };
     expect(await genericAuth({ token: () => "t" }).beforeBody(bearer)).toBe("tenant=acme");
-    expect(genericAuth({ token: "t" }).beforeBody(bearer)).toBeUndefined();
+    expect(await genericAuth({ token: "t" }).beforeBody(bearer)).toBeUndefined();
   });
 });

@@ -16,12 +16,9 @@ export interface VerifiableRequest {
  * `verify`) may look at the raw bytes. Both throw a WebhookError to refuse.
  */
 export interface Authenticator {
-  /**
-   * Synchronous where it can be (static secrets): the hot path awaits only a promise.
-   * Returns the tenant scope where a resolver found the credentials (see `tenantScope`).
-   */
-  beforeBody(request: WebhookRequest): string | undefined | Promise<string | undefined>;
+  /** Resolves with the tenant scope where a resolver found the credentials (see `tenantScope`). */
+  beforeBody(request: WebhookRequest): Promise<string | undefined>;
   afterBody?(request: VerifiableRequest): Promise<void>;
 }
 
-export const noAuthentication: Authenticator = { beforeBody: () => undefined };
+export const noAuthentication: Authenticator = { beforeBody: () => Promise.resolve(undefined) };

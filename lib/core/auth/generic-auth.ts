@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { WebhookError } from "../errors.js";
-import { getHeader } from "../headers.js";
+import { getHeader } from "../request/headers.js";
 import type { WebhookRequest } from "../types.js";
 import type { Authenticator, VerifiableRequest } from "./authenticator.js";
 import { ipAllowList } from "./ip-allow-list.js";
@@ -127,7 +127,7 @@ export function genericAuth(options: AuthOptions, resolverTimeoutMs = DEFAULT_RE
     typeof source === "function" ? resolveSecret(source as SecretResolver<unknown>, request, resolverTimeoutMs, usable) : source;
 
   return {
-    beforeBody(request) {
+    async beforeBody(request) {
       if (ipAllowed && !ipAllowed(request.remoteAddress)) {
         throw new WebhookError("ip_not_allowed", "Requests from this address are not allowed.");
       }
@@ -140,11 +140,10 @@ export function genericAuth(options: AuthOptions, resolverTimeoutMs = DEFAULT_RE
         check(given, fixed);
         return undefined;
       }
-      return Promise.all([resolve(token, usableSecrets, request), resolve(basic, usableBasic, request)]).then(([tokens, credentials]) => {
-        const digests = digestCredentials(tokens, credentials);
-        check(given, digests);
-        return tenantScope(request.params, credentialDigests(digests));
-      });
+      const [tokens, credentials] = await Promise.all([resolve(token, usableSecrets, request), resolve(basic, usableBasic, request)]);
+      const digests = digestCredentials(tokens, credentials);
+      check(given, digests);
+      return tenantScope(request.params, credentialDigests(digests));
     },
     afterBody: verify
       ? async (request) => {

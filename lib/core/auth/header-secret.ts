@@ -1,5 +1,5 @@
 import { WebhookError } from "../errors.js";
-import { getHeader } from "../headers.js";
+import { getHeader } from "../request/headers.js";
 import type { Authenticator } from "./authenticator.js";
 import { DEFAULT_RESOLVER_TIMEOUT_MS, noSecretFound, resolveSecret, usableSecrets, type SecretResolver } from "./resolve-secret.js";
 import { digestSecrets, matchesSecret } from "./safe-compare.js";
@@ -17,7 +17,7 @@ export function headerSecret(header: string, source: SecretSource, resolverTimeo
   const fixed = typeof source === "function" ? undefined : digestSecrets(source);
   const mismatch = (): WebhookError => new WebhookError("signature_mismatch", `The ${header} header does not match the configured secret.`);
   return {
-    beforeBody(request) {
+    async beforeBody(request) {
       const given = getHeader(request.headers, name);
       if (given === undefined || given === "") {
         throw new WebhookError("signature_missing", `The ${header} header is missing.`);
@@ -26,14 +26,13 @@ export function headerSecret(header: string, source: SecretSource, resolverTimeo
         if (!matchesSecret(given, fixed)) throw mismatch();
         return undefined;
       }
-      return resolveSecret(source as SecretResolver<unknown>, request, resolverTimeoutMs, usableSecrets).then((secrets) => {
-        const digests = digestSecrets(secrets);
-        // Compared even when there is nothing to compare with, as a wrong secret is.
-        const matched = matchesSecret(given, digests);
-        if (digests.length === 0) throw noSecretFound(mismatch());
-        if (!matched) throw mismatch();
-        return tenantScope(request.params, digests);
-      });
+      const secrets = await resolveSecret(source as SecretResolver<unknown>, request, resolverTimeoutMs, usableSecrets);
+      const digests = digestSecrets(secrets);
+      // Compared even when there is nothing to compare with, as a wrong secret is.
+      const matched = matchesSecret(given, digests);
+      if (digests.length === 0) throw noSecretFound(mismatch());
+      if (!matched) throw mismatch();
+      return tenantScope(request.params, digests);
     },
   };
 }

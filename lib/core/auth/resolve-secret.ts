@@ -1,4 +1,5 @@
 import { WebhookError } from "../errors.js";
+import { TIMED_OUT, withTimeout } from "../with-timeout.js";
 import type { HeaderMap, WebhookRequest } from "../types.js";
 
 /** What a secret resolver sees of a request: never its body (it runs before the body is read). */
@@ -65,17 +66,15 @@ export async function resolveSecret<T>(
   timeoutMs: number,
   usable: (value: unknown) => T,
 ): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new Error(`timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
-  });
   try {
-    return usable(await Promise.race([Promise.resolve().then(() => resolver(secretContext(request))), timeout]));
+    const found = await withTimeout(
+      Promise.resolve().then(() => resolver(secretContext(request))),
+      timeoutMs,
+      { unref: false },
+    );
+    if (found === TIMED_OUT) throw new Error(`timed out after ${timeoutMs} ms`);
+    return usable(found);
   } catch (cause) {
     throw new WebhookError("auth_unavailable", "The secret could not be looked up.", { cause });
-  } finally {
-    clearTimeout(timer);
   }
 }

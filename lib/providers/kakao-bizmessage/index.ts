@@ -1,3 +1,5 @@
-export { createKakaoBizmessageReceiver, kakaoBizmessageProtocol, KAKAO_SIGNATURE_HEADER } from "./receiver.js";
-export type { KakaoBizmessageEvents, KakaoBizmessageMeta, KakaoBizmessageReceiver, KakaoBizmessageReceiverOptions } from "./receiver.js";
+export { createKakaoBizmessageReceiver } from "../../receivers/kakao-bizmessage.js";
+export type { KakaoBizmessageReceiver } from "../../receivers/kakao-bizmessage.js";
+export { kakaoBizmessageProtocol, KAKAO_SIGNATURE_HEADER } from "./protocol.js";
+export type { KakaoBizmessageEvents, KakaoBizmessageMeta, KakaoBizmessageReceiverOptions } from "./protocol.js";
 export * from "./schema.js";

@@ -1,3 +1,5 @@
-export { createMisskeyReceiver, misskeyProtocol, MISSKEY_SECRET_HEADER } from "./receiver.js";
-export type { MisskeyEvents, MisskeyMeta, MisskeyReceiver, MisskeyReceiverOptions } from "./receiver.js";
+export { createMisskeyReceiver } from "../../receivers/misskey.js";
+export type { MisskeyReceiver } from "../../receivers/misskey.js";
+export { misskeyProtocol, MISSKEY_SECRET_HEADER } from "./protocol.js";
+export type { MisskeyEvents, MisskeyMeta, MisskeyReceiverOptions } from "./protocol.js";
 export * from "./schema.js";

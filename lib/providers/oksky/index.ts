@@ -1,5 +1,7 @@
-export { createOkskyReceiver, okskyProtocol, OKSKY_SECRET_HEADER } from "./receiver.js";
-export type { OkskyEvents, OkskyMeta, OkskyReceiver, OkskyReceiverOptions } from "./receiver.js";
+export { createOkskyReceiver } from "../../receivers/oksky.js";
+export type { OkskyReceiver } from "../../receivers/oksky.js";
+export { okskyProtocol, OKSKY_SECRET_HEADER } from "./protocol.js";
+export type { OkskyEvents, OkskyMeta, OkskyReceiverOptions } from "./protocol.js";
 export { normalizeOkskyBody, envelopeFromJsonApi, objectNameOfType } from "./normalize.js";
 export type { NormalizedOkskyBody, OkskyJsonApiDocument } from "./normalize.js";
 export * from "./schema.js";

@@ -1,7 +1,7 @@
-import { decodeText } from "../../core/content-types/decode-text.js";
-import { isUploadedFile } from "../../core/content-types/multipart.js";
-import type { BodyFormat } from "../../core/content-types/parse-body.js";
-import { stripUnsafeKeys } from "../../core/content-types/safe-keys.js";
+import { decodeText } from "../../core/request/content-types/decode-text.js";
+import { isUploadedFile } from "../../core/request/content-types/multipart.js";
+import type { BodyFormat } from "../../core/request/content-types/parse-body.js";
+import { stripUnsafeKeys } from "../../core/request/content-types/safe-keys.js";
 
 /** A JSON:API document (`application/vnd.api+json`) holding one resource. */
 export interface OkskyJsonApiDocument {

@@ -9,7 +9,7 @@ import type {
   KakaoTemplateUpdatePayload,
   kakaoTemplateUpdateSchema,
 } from "../../providers/kakao-bizmessage/schema.js";
-import { KAKAO_SIGNATURE_HEADER } from "../../providers/kakao-bizmessage/receiver.js";
+import { KAKAO_SIGNATURE_HEADER } from "../../providers/kakao-bizmessage/protocol.js";
 import { makeDelivery, type Delivery } from "../delivery.js";
 import { applyOverrides, type OverrideOptions } from "../overrides.js";
 

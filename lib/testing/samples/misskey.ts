@@ -7,7 +7,7 @@ import type {
   MisskeyNote,
   MisskeyUserLite,
 } from "../../providers/misskey/schema.js";
-import { MISSKEY_SECRET_HEADER } from "../../providers/misskey/receiver.js";
+import { MISSKEY_SECRET_HEADER } from "../../providers/misskey/protocol.js";
 import type { Loose } from "../../core/loose.js";
 import { makeDelivery, type Delivery } from "../delivery.js";
 import { applyOverrides, type OverrideOptions } from "../overrides.js";

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { OkskyJsonApiDocument } from "../../providers/oksky/normalize.js";
-import { OKSKY_SECRET_HEADER } from "../../providers/oksky/receiver.js";
+import { OKSKY_SECRET_HEADER } from "../../providers/oksky/protocol.js";
 import { loose, type Loose } from "../../core/loose.js";
 import type { z } from "zod";
 import type {

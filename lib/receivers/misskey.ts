@@ -1,0 +1,20 @@
+import { resolveHeaderSecretOptions } from "../core/options.js";
+import { MISSKEY_SECRET_HEADER, type MisskeyMeta, misskeyProtocol, type MisskeyReceiverOptions } from "../providers/misskey/protocol.js";
+import type { MisskeyEventSchemas } from "../providers/misskey/schema.js";
+import type { ExpressWebhookReceiver } from "../adapters/express.js";
+import { createReceiver } from "./create-receiver.js";
+
+export type MisskeyReceiver = ExpressWebhookReceiver<"misskey", MisskeyEventSchemas, MisskeyMeta, string>;
+
+/**
+ * Receives Misskey webhooks (user and system hooks), checking `X-Misskey-Hook-Secret`.
+ *
+ * @example
+ * const misskey = createMisskeyReceiver({ secret: process.env.MISSKEY_HOOK_SECRET! });
+ * misskey.on("note", (e) => console.log(e.payload.body.note.text));
+ * app.use("/hooks/misskey", misskey.router);
+ */
+export function createMisskeyReceiver(options: MisskeyReceiverOptions): MisskeyReceiver {
+  const resolved = resolveHeaderSecretOptions(options, MISSKEY_SECRET_HEADER, misskeyProtocol, "createMisskeyReceiver");
+  return createReceiver(misskeyProtocol, resolved);
+}
