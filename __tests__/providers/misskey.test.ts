@@ -61,7 +61,9 @@ describe("every Misskey event", () => {
     expect(event!.known).toBe(true);
     expect(event!.id).toBe(delivery.payload.eventId);
     expect(event!.payload).toEqual(delivery.payload);
-    expect(event!.meta).toEqual({ host: "misskey.example", hookId: delivery.payload.hookId, params: {} });
+    // Only Sharkey sends `edited`: the event itself says who sent it.
+    const software = name === "edited" ? "sharkey" : "misskey";
+    expect(event!.meta).toEqual({ software, host: "misskey.example", hookId: delivery.payload.hookId, params: {} });
     expect(event!.receivedAt).toBeInstanceOf(Date);
   });
 

@@ -233,7 +233,7 @@ function requireAuthChoice(hasAuth: boolean, allowUnauthenticated: boolean | und
 /** Validates the options of a header-secret provider and builds its authenticator. */
 export function resolveHeaderSecretOptions(
   options: HeaderSecretOptions,
-  header: string,
+  header: string | readonly string[],
   defaults: Defaults,
   factory: string,
 ): ResolvedOptions {

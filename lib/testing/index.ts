@@ -1,4 +1,10 @@
-export { misskeyDelivery, misskeyPayload, misskeyEventNames, type MisskeyDeliveryOptions } from "./samples/misskey.js";
+export {
+  misskeyDelivery,
+  misskeyPayload,
+  misskeyEventNames,
+  type MisskeyDeliveryOptions,
+  type MisskeySampleSoftware,
+} from "./samples/misskey.js";
 export { encodeBody, makeDelivery, type Delivery } from "./delivery.js";
 export type { Overrides, OverrideOptions } from "./overrides.js";
 export { toFormFields, encodeUrlencoded, encodeMultipart, type SampleContentType } from "./encode.js";

@@ -88,6 +88,8 @@ export const misskeyEventSchemas = {
   reply: noteBody,
   renote: noteBody,
   mention: noteBody,
+  /** Sent by Sharkey only (a note was edited; its Webhook.ts adds `edited`), never by Misskey. */
+  edited: noteBody,
   follow: withBody(looseObject({ user: misskeyUserDetailedSchema })),
   unfollow: withBody(looseObject({ user: misskeyUserDetailedSchema })),
   followed: withBody(looseObject({ user: misskeyUserLiteSchema })),

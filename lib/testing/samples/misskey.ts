@@ -7,7 +7,6 @@ import type {
   MisskeyNote,
   MisskeyUserLite,
 } from "../../providers/misskey/schema.js";
-import { MISSKEY_SECRET_HEADER } from "../../providers/misskey/protocol.js";
 import type { Loose } from "../../core/loose.js";
 import { makeDelivery, type Delivery } from "../delivery.js";
 import { applyOverrides, type OverrideOptions } from "../overrides.js";
@@ -65,6 +64,7 @@ const bodies: { [K in MisskeyEventName]: MisskeyPayloads[K]["body"] } = {
   reply: { note: { ...note, id: "9abc0000reply", replyId: "9abc0000orig", text: "@alice hi" } },
   renote: { note: { ...note, id: "9abc0000rn", renoteId: note.id, text: null } },
   mention: { note: { ...note, id: "9abc0000men", text: "@alice look" } },
+  edited: { note: { ...note, text: "Hello, fediverse! (edited)" } },
   follow: { user: detailed },
   unfollow: { user: detailed },
   followed: { user },
@@ -99,22 +99,46 @@ export function misskeyPayload<K extends MisskeyEventName>(event: K): MisskeyPay
   } as MisskeyPayloads[K];
 }
 
+/**
+ * The servers whose delivery shapes the samples reproduce (sources in
+ * lib/providers/misskey/PROVIDERS.md): current Misskey and Sharkey send `server` and
+ * `application/json`; CherryPick no `server`; Misskey 12.x–13.10 (`"misskey-v13"`) no
+ * `server` and no Content-Type (`text/plain;charset=UTF-8`); Firefish and Iceshrimp no
+ * `server`, under their own header names and User-Agent.
+ */
+export type MisskeySampleSoftware = "misskey" | "misskey-v13" | "sharkey" | "cherrypick" | "firefish" | "iceshrimp";
+
+const SHAPES: Record<MisskeySampleSoftware, { prefix: string; userAgent: string; server: boolean; contentType: string }> = {
+  misskey: { prefix: "x-misskey", userAgent: "Misskey-Hooks", server: true, contentType: "application/json" },
+  sharkey: { prefix: "x-misskey", userAgent: "Misskey-Hooks", server: true, contentType: "application/json" },
+  cherrypick: { prefix: "x-misskey", userAgent: "Misskey-Hooks", server: false, contentType: "application/json" },
+  "misskey-v13": { prefix: "x-misskey", userAgent: "Misskey-Hooks", server: false, contentType: "text/plain;charset=UTF-8" },
+  firefish: { prefix: "x-firefish", userAgent: "Firefish-Hooks", server: false, contentType: "application/json" },
+  iceshrimp: { prefix: "x-iceshrimp", userAgent: "Iceshrimp-Hooks", server: false, contentType: "application/json" },
+};
+
 export interface MisskeyDeliveryOptions<K extends MisskeyEventName> extends OverrideOptions<z.input<MisskeyEventSchemas[K]>> {
-  /** The secret to send; omit for none. */
+  /** The secret to send (`""`: a hook created without one, which sends the header empty); omit for no header. */
   secret?: string;
+  /** Whose delivery to imitate: its header names, User-Agent, envelope and Content-Type. @default "misskey" */
+  software?: MisskeySampleSoftware;
 }
 
-/** A Misskey delivery as Misskey sends it: JSON with its `X-Misskey-*` headers. */
+/** A Misskey-family delivery as the chosen server sends it: JSON with its `X-Misskey-*` (`X-Firefish-*`, `X-Iceshrimp-*`) headers. */
 export function misskeyDelivery<K extends MisskeyEventName>(
   event: K,
   options: MisskeyDeliveryOptions<K> = {},
 ): Delivery<MisskeyPayloads[K]> {
-  const payload = applyOverrides(misskeyPayload(event), options);
+  const shape = SHAPES[options.software ?? "misskey"];
+  const base = misskeyPayload(event);
+  if (!shape.server) delete (base as { server?: string }).server;
+  const payload = applyOverrides(base, options);
   const headers: Record<string, string> = {
-    "user-agent": "Misskey-Hooks",
-    "x-misskey-host": "misskey.example",
-    "x-misskey-hook-id": payload.hookId,
+    "user-agent": shape.userAgent,
+    [`${shape.prefix}-host`]: "misskey.example",
+    [`${shape.prefix}-hook-id`]: payload.hookId,
   };
-  if (options.secret !== undefined) headers[MISSKEY_SECRET_HEADER.toLowerCase()] = options.secret;
-  return makeDelivery(payload, "application/json", headers);
+  if (options.secret !== undefined) headers[`${shape.prefix}-hook-secret`] = options.secret;
+  const delivery = makeDelivery(payload, "application/json", headers);
+  return { ...delivery, headers: { ...delivery.headers, "content-type": shape.contentType } };
 }
