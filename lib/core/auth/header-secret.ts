@@ -22,7 +22,9 @@ export function headerSecret(
   source: SecretSource,
   resolverTimeoutMs = DEFAULT_RESOLVER_TIMEOUT_MS,
 ): Authenticator {
-  const headers = (typeof header === "string" ? [header] : header).map((display) => ({ display, name: display.toLowerCase() }));
+  const [first, ...rest] = (typeof header === "string" ? [header] : header).map((display) => ({ display, name: display.toLowerCase() }));
+  if (!first) throw new TypeError("headerSecret: name at least one header.");
+  const headers = [first, ...rest];
   const fixed = typeof source === "function" ? undefined : digestSecrets(source);
   const mismatch = (display: string): WebhookError =>
     new WebhookError("signature_mismatch", `The ${display} header does not match the configured secret.`);
@@ -33,7 +35,7 @@ export function headerSecret(
       if (sent.length > 1) {
         throw new WebhookError("signature_mismatch", `Only one of ${names} may be sent; this request has ${sent.length}.`);
       }
-      const used = sent[0] ?? headers[0]!;
+      const used = sent[0] ?? first;
       const given = getHeader(request.headers, used.name);
       // Sent empty (a Misskey hook created without a secret) counts as not sent: only
       // allowUnauthenticated (without a secret) accepts it, never a configured secret.
