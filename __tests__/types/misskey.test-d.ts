@@ -2,6 +2,7 @@
 import { expectTypeOf } from "expect-type";
 import { createMisskeyReceiver, isWebhookError, type WebhookError } from "../../lib/index.js";
 import type { MisskeyEvents } from "../../lib/providers/misskey/index.js";
+import { misskeyDelivery } from "../../lib/testing/index.js";
 
 const misskey = createMisskeyReceiver({ secret: "s" });
 
@@ -48,3 +49,14 @@ misskey.on("note", (e) => {
 createMisskeyReceiver({ secret: 42 });
 // @ts-expect-error: unknown option
 createMisskeyReceiver({ secret: "s", secrets: ["a"] });
+
+// Sharkey's `edited` is typed like `note`.
+misskey.on("edited", (e) => {
+  expectTypeOf(e.name).toEqualTypeOf<"edited">();
+  expectTypeOf(e.payload.body.note.text).toEqualTypeOf<string | null>();
+  expectTypeOf(e.meta.software).toEqualTypeOf<"misskey" | "sharkey" | "firefish" | "iceshrimp" | "unknown">();
+  return e.payload.body.note.text;
+});
+// @ts-expect-error: the builder imitates only the servers it knows
+misskeyDelivery("note", { software: "pleroma" });
+misskeyDelivery("edited", { secret: "s", software: "sharkey" });
