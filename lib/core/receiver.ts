@@ -121,7 +121,10 @@ export class WebhookReceiver<
    * group (`"Message.*"`: every known event whose name starts with `Message.`) gives the
    * union of its events; `"*"` is {@link onAny}. Each registration is one call per delivery.
    */
-  on<N extends EventPattern<keyof S & string>>(names: N | readonly N[], listener: (event: PatternEvent<P, S, M, I, U, N>) => unknown): this {
+  on<N extends EventPattern<keyof S & string>>(
+    names: N | readonly N[],
+    listener: (event: PatternEvent<P, S, M, I, U, N>) => unknown,
+  ): this {
     for (const name of typeof names === "string" ? [names] : names) this.#check(name);
     this.#emitter.on(names, listener as (event: WebhookEventBase) => unknown);
     return this;
@@ -140,7 +143,10 @@ export class WebhookReceiver<
   }
 
   /** Removes a listener from the named events or groups, or from everywhere (`off(listener)`). */
-  off<N extends EventPattern<keyof S & string>>(names: N | readonly N[], listener: (event: PatternEvent<P, S, M, I, U, N>) => unknown): this;
+  off<N extends EventPattern<keyof S & string>>(
+    names: N | readonly N[],
+    listener: (event: PatternEvent<P, S, M, I, U, N>) => unknown,
+  ): this;
   off(listener: ((event: never) => unknown) | ErrorListener): this;
   off(namesOrListener: string | readonly string[] | ((event: never) => unknown), listener?: (event: never) => unknown): this {
     if (typeof namesOrListener === "function") this.#emitter.off(undefined, namesOrListener);
@@ -183,7 +189,9 @@ export class WebhookReceiver<
       throw new TypeError(`${this.provider} has no event in the group "${pattern}"; use onAny() for events without a schema.`);
     }
     // A bare object name (octokit's on("issues")) is not a group here (README, Event groups): name the group.
-    const group = names.map((name) => `${name.slice(0, pattern.length + 1)}*`).find((g) => g.startsWith(pattern) && groupPrefix(g) !== undefined);
+    const group = names
+      .map((name) => `${name.slice(0, pattern.length + 1)}*`)
+      .find((g) => g.startsWith(pattern) && groupPrefix(g) !== undefined);
     const hint = group === undefined ? "" : `; on("${group}") takes every one of its events`;
     throw new TypeError(`${this.provider} has no event "${pattern}"${hint}; use onAny() for events without a schema.`);
   }
