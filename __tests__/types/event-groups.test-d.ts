@@ -12,6 +12,7 @@ import {
 import type { MisskeyEventSchemas, MisskeyMeta } from "../../lib/providers/misskey/index.js";
 import type { OkskyEventName, OkskyEvents } from "../../lib/providers/oksky/index.js";
 import type { OneInboxEventName, OneInboxEvents } from "../../lib/providers/oneinbox/index.js";
+import type { PokepayEventName } from "../../lib/providers/pokepay/index.js";
 
 const oksky = createOkskyReceiver({ secret: "s" });
 
@@ -78,6 +79,7 @@ misskey.on("*", (e) => {
 expectTypeOf<EventGroup<keyof MisskeyEventSchemas>>().toBeNever();
 // @ts-expect-error: Misskey has no groups
 misskey.on("note.*", () => {});
+expectTypeOf<EventGroup<PokepayEventName>>().toBeNever();
 createPokepayReceiver({ allowUnauthenticated: true }).on("*", (e) => e.name);
 createKakaoBizmessageReceiver({ secret: "s" }).on("*", (e) => e.name);
 
