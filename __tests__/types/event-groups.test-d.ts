@@ -1,6 +1,5 @@
 // Compiled by `tsc --noEmit` (npm test), never run: event groups as users meet them.
 import { expectTypeOf } from "expect-type";
-import type { EventGroup, EventPattern } from "../../lib/core/event-groups.js";
 import {
   createKakaoBizmessageReceiver,
   createMisskeyReceiver,
@@ -8,6 +7,8 @@ import {
   createOneInboxReceiver,
   createPokepayReceiver,
   type AnyEvent,
+  type EventGroup,
+  type EventPattern,
 } from "../../lib/index.js";
 import type { MisskeyEventSchemas, MisskeyMeta } from "../../lib/providers/misskey/index.js";
 import type { OkskyEventName, OkskyEvents } from "../../lib/providers/oksky/index.js";
