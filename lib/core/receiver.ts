@@ -181,8 +181,8 @@ export class WebhookReceiver<
 
   /** Throws at registration for a name or group this provider has no event for (a typo). */
   #check(pattern: string): void {
-    const names = Object.keys(this.#protocol.events);
     if (Object.hasOwn(this.#protocol.events, pattern)) return;
+    const names = Object.keys(this.#protocol.events);
     const prefix = groupPrefix(pattern);
     if (prefix !== undefined) {
       if (prefix === "" || names.some((name) => name.startsWith(prefix))) return;
