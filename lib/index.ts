@@ -4,7 +4,8 @@ export type { MisskeyEvents, MisskeyMeta, MisskeyReceiver, MisskeyReceiverOption
 export { WebhookError, isWebhookError } from "./core/errors.js";
 export type { WebhookErrorCode, WebhookErrorReason, ValidationIssue } from "./core/errors.js";
 export { WebhookReceiver } from "./core/receiver.js";
-export type { AnyEvent, EventMap } from "./core/receiver.js";
+export type { AnyEvent, EventMap, PatternEvent } from "./core/receiver.js";
+export type { EventGroup, EventPattern } from "./core/event-groups.js";
 export type { ReceiverOptions, HeaderSecretOptions, GenericAuthOptions } from "./core/options.js";
 export type { AuthOptions } from "./core/auth/generic-auth.js";
 export type { VerifiableRequest } from "./core/auth/authenticator.js";

@@ -6,6 +6,7 @@ import { DirectDelivery } from "./delivery/direct-delivery.js";
 import { InboxDelivery } from "./delivery/inbox-delivery.js";
 import { InboxWorker } from "./delivery/inbox-worker.js";
 import type { WebhookError } from "./errors.js";
+import { groupPrefix, type EventPattern, type NamesInGroup } from "./event-groups.js";
 import { observeRequests } from "./observe-request.js";
 import { runPipeline, type Pipeline } from "./pipeline.js";
 import { Emitter, type ErrorListener } from "./delivery/emitter.js";
@@ -27,6 +28,23 @@ export type AnyEvent<
   I extends string | undefined = string | undefined,
   U extends string | undefined = I,
 > = EventMap<P, S, M, I>[keyof S & string] | UnknownWebhookEvent<P, M & RouteMeta, U>;
+
+/**
+ * The event a listener registered with `on(pattern)` gets: a name's event, the union of a
+ * group's events, or any event for `"*"`.
+ */
+export type PatternEvent<
+  P extends string,
+  S extends EventSchemas,
+  M,
+  I extends string | undefined,
+  U extends string | undefined,
+  N extends string,
+> = N extends keyof S & string
+  ? EventMap<P, S, M, I>[N]
+  : N extends "*"
+    ? AnyEvent<P, S, M, I, U>
+    : EventMap<P, S, M, I>[NamesInGroup<keyof S & string, N>];
 
 /** The logger a receiver resolved (undefined for anything else), for the adapters explaining how it is mounted. */
 export let loggerOf: (receiver: object) => ResolvedOptions["logger"];
@@ -98,13 +116,16 @@ export class WebhookReceiver<
     return this.#protocol.provider;
   }
 
-  /** Calls `listener` for every delivery of the named event(s), with its typed payload. */
-  on<K extends keyof S & string>(names: K | readonly K[], listener: (event: EventMap<P, S, M, I>[K]) => unknown): this {
-    for (const name of typeof names === "string" ? [names] : names) {
-      if (!Object.hasOwn(this.#protocol.events, name)) {
-        throw new TypeError(`${this.provider} has no event "${name}"; use onAny() for events without a schema.`);
-      }
-    }
+  /**
+   * Calls `listener` for every delivery of the named event(s), with its typed payload. A
+   * group (`"Message.*"`: every known event whose name starts with `Message.`) gives the
+   * union of its events; `"*"` is {@link onAny}. Each registration is one call per delivery.
+   */
+  on<N extends EventPattern<keyof S & string>>(
+    names: N | readonly N[],
+    listener: (event: PatternEvent<P, S, M, I, U, N>) => unknown,
+  ): this {
+    for (const name of typeof names === "string" ? [names] : names) this.#check(name);
     this.#emitter.on(names, listener as (event: WebhookEventBase) => unknown);
     return this;
   }
@@ -121,8 +142,11 @@ export class WebhookReceiver<
     return this;
   }
 
-  /** Removes a listener from the named events, or from everywhere (`off(listener)`). */
-  off<K extends keyof S & string>(names: K | readonly K[], listener: (event: EventMap<P, S, M, I>[K]) => unknown): this;
+  /** Removes a listener from the named events or groups, or from everywhere (`off(listener)`). */
+  off<N extends EventPattern<keyof S & string>>(
+    names: N | readonly N[],
+    listener: (event: PatternEvent<P, S, M, I, U, N>) => unknown,
+  ): this;
   off(listener: ((event: never) => unknown) | ErrorListener): this;
   off(namesOrListener: string | readonly string[] | ((event: never) => unknown), listener?: (event: never) => unknown): this {
     if (typeof namesOrListener === "function") this.#emitter.off(undefined, namesOrListener);
@@ -153,6 +177,23 @@ export class WebhookReceiver<
     const count = await this.#inbox.store.requeue(typeof keys === "string" ? [keys] : keys, { now: Date.now() });
     await this.#inbox.poll();
     return count;
+  }
+
+  /** Throws at registration for a name or group this provider has no event for (a typo). */
+  #check(pattern: string): void {
+    if (Object.hasOwn(this.#protocol.events, pattern)) return;
+    const names = Object.keys(this.#protocol.events);
+    const prefix = groupPrefix(pattern);
+    if (prefix !== undefined) {
+      if (prefix === "" || names.some((name) => name.startsWith(prefix))) return;
+      throw new TypeError(`${this.provider} has no event in the group "${pattern}"; use onAny() for events without a schema.`);
+    }
+    // A bare object name (octokit's on("issues")) is not a group here (README, Event groups): name the group.
+    const group = names
+      .map((name) => `${name.slice(0, pattern.length + 1)}*`)
+      .find((g) => g.startsWith(pattern) && groupPrefix(g) !== undefined);
+    const hint = group === undefined ? "" : `; on("${group}") takes every one of its events`;
+    throw new TypeError(`${this.provider} has no event "${pattern}"${hint}; use onAny() for events without a schema.`);
   }
 
   #report(error: WebhookError): void {
