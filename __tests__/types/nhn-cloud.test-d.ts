@@ -51,3 +51,20 @@ nhn.on("KakaoTalk Bizmessage/TEMPLATE_STATUS_UPDATE", () => {});
 expectTypeOf(nhnCloudDelivery("Email/UNSUBSCRIBE").payload.hooks[0]!.receiveMailAddr).toEqualTypeOf<string>();
 // @ts-expect-error overrides are checked against the product's own hooks.
 nhnCloudDelivery("SMS/CONVERSION_BLOCK", { overrides: { hooks: [{ mailSeq: 1 }] } });
+
+// The README's NHN Cloud quick start, exactly as shown (so it cannot rot).
+/* eslint-disable @typescript-eslint/no-confusing-void-expression -- one-line listeners that log, as the README shows them */
+declare const app: import("express").Express;
+declare const process: { env: Record<string, string | undefined> };
+{
+  const nhn = createNhnCloudReceiver({ secret: process.env.NHN_WEBHOOK_SIGNATURE! });
+  nhn.on("SMS/MESSAGE_RESULT_UPDATE", (e) => {
+    for (const hook of e.payload.hooks) console.log(hook.requestId, hook.recipientSeq, hook.messageStatus);
+  });
+  nhn.on("KakaoTalk Bizmessage/MESSAGE_RESULT_UPDATE", (e) => console.log(e.payload.hooks[0]?.kakaoMessageType));
+  nhn.on(["SMS/UNSUBSCRIBE", "Email/UNSUBSCRIBE"], (e) => console.log(e.meta.product, e.payload.hooks));
+  nhn.onAny((e) => {
+    if (isKakaoTemplateUpdate(e)) console.log(e.payload.hooks[0]?.templateCode, e.payload.hooks[0]?.status);
+  });
+  app.use("/hooks/nhn", nhn.router); // register this one URL in each product's webhook settings
+}
