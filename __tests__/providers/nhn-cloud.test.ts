@@ -47,6 +47,17 @@ describe("NHN Cloud receiver (KakaoTalk Bizmessage, SMS, Email on one URL)", () 
     expect(errors).toEqual([]);
   });
 
+  test("a product group (SMS/*) takes every SMS event and nothing of Email or Kakao", async () => {
+    const { receiver, post, errors } = setup();
+    const seen: string[] = [];
+    receiver.on("SMS/*", (e) => {
+      seen.push(e.name);
+    });
+    for (const name of nhnCloudEventNames) expect((await post(nhnCloudDelivery(name, { secret: SECRET }))).status).toBe(200);
+    expect(seen).toEqual(nhnCloudEventNames.filter((name) => name.startsWith("SMS/")));
+    expect(errors).toEqual([]);
+  });
+
   test("each product's hooks are typed and read as sent (SMS, Email and Kakao MESSAGE_RESULT_UPDATE differ)", async () => {
     const { receiver, post } = setup();
     const read: unknown[] = [];

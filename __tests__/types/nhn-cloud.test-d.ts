@@ -68,3 +68,15 @@ declare const process: { env: Record<string, string | undefined> };
   });
   app.use("/hooks/nhn", nhn.router); // register this one URL in each product's webhook settings
 }
+
+// Product groups come from the "<product>/<event>" names: one listener for a product's events.
+nhn.on("SMS/*", (e) => {
+  expectTypeOf(e.name).toEqualTypeOf<
+    "SMS/UNSUBSCRIBE" | "SMS/MESSAGE_RESULT_UPDATE" | "SMS/CONVERSION_BLOCK" | "SMS/INTERNATIONAL_DELIVERY_RECEIPT"
+  >();
+});
+nhn.on("Email/*", (e) => {
+  expectTypeOf(e.name).toEqualTypeOf<"Email/UNSUBSCRIBE" | "Email/MESSAGE_RESULT_UPDATE">();
+});
+// @ts-expect-error: no product "Push" among the known names
+nhn.on("Push/*", () => {});
