@@ -36,6 +36,8 @@ export type {
   KakaoBizmessageReceiver,
   KakaoBizmessageReceiverOptions,
 } from "./providers/kakao-bizmessage/index.js";
+export { createNhnCloudReceiver } from "./providers/nhn-cloud/index.js";
+export type { NhnCloudEvents, NhnCloudMeta, NhnCloudReceiver, NhnCloudReceiverOptions } from "./providers/nhn-cloud/index.js";
 export { createOneInboxReceiver } from "./providers/oneinbox/index.js";
 export type { OneInboxEvents, OneInboxMeta, OneInboxReceiver, OneInboxReceiverOptions } from "./providers/oneinbox/index.js";
 export { createPokepayReceiver } from "./providers/pokepay/index.js";

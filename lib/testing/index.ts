@@ -16,6 +16,7 @@ export {
   kakaoTemplateUpdatePayload,
   type KakaoBizmessageDeliveryOptions,
 } from "./samples/kakao-bizmessage.js";
+export { nhnCloudDelivery, nhnCloudPayload, nhnCloudEventNames, type NhnCloudDeliveryOptions } from "./samples/nhn-cloud.js";
 export { oneInboxDelivery, oneInboxPayload, oneInboxEventNames, type OneInboxDeliveryOptions } from "./samples/oneinbox.js";
 export { pokepayDelivery, pokepayPayload, pokepayEventNames, type PokepayDeliveryOptions } from "./samples/pokepay.js";
 export {

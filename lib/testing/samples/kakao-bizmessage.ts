@@ -14,7 +14,7 @@ import { makeDelivery, type Delivery } from "../delivery.js";
 import { applyOverrides, type OverrideOptions } from "../overrides.js";
 
 /** An id in NHN's style: a timestamp followed by random characters. */
-function nhnId(): string {
+export function nhnId(): string {
   const stamp = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
   return stamp + randomBytes(6).toString("base64url");
 }
