@@ -6,6 +6,8 @@ import {
   kakaoBizmessageEventNames,
   misskeyDelivery,
   misskeyEventNames,
+  nhnCloudDelivery,
+  nhnCloudEventNames,
   okskyDelivery,
   okskyEventNames,
   okskySampleLayouts,
@@ -51,6 +53,13 @@ export const sampleProviders = {
     events: kakaoBizmessageEventNames,
     contentTypes: JSON_ONLY,
     build: (event, secret) => kakaoBizmessageDelivery(event, { secret }),
+  },
+  "nhn-cloud": {
+    label: "NHN Cloud",
+    // "<product>/<event>": KakaoTalk Bizmessage, SMS and Email on one URL.
+    events: nhnCloudEventNames,
+    contentTypes: JSON_ONLY,
+    build: (event, secret) => nhnCloudDelivery(event, { secret }),
   },
   oneinbox: {
     label: "OneInbox",

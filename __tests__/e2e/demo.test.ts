@@ -236,6 +236,37 @@ test(
 );
 
 test(
+  'NHN Cloud: SMS deliveries on the shared URL appear with 200, their "<product>/<event>" name and hooksId; a forged signature 401',
+  async () => {
+    const before = await entries().count();
+    expect(await send("nhn-cloud", "SMS/MESSAGE_RESULT_UPDATE")).toMatch(/→ 200 OK\n\{"ok":true\}/);
+    expect(await send("nhn-cloud", "SMS/UNSUBSCRIBE", "--bad-secret")).toMatch(/→ 401 Unauthorized\n.*"signature_mismatch"/);
+    await waitForEntries(before + 2);
+    const [forged, sms] = [entries("nhn-cloud").nth(0), entries("nhn-cloud").nth(1)];
+    expect(await sms.getAttribute("data-outcome")).toBe("accepted");
+    expect(await sms.locator(".name").textContent()).toBe("SMS/MESSAGE_RESULT_UPDATE");
+    expect(await sms.locator(".status").textContent()).toBe("200");
+    expect(await sms.locator(".id").textContent()).toMatch(/^id \S+$/);
+    expect(await sms.locator("pre").textContent()).toContain('"messageStatus": "COMPLETED"');
+    // NHN documents no retries: its deliveries are stored in the embedded inbox first.
+    expect(await sms.locator(".tag").textContent()).toBe("inbox");
+    expect(await forged.locator(".status").textContent()).toBe("401");
+    expect(await forged.locator(".reason").textContent()).toContain("signature_mismatch");
+
+    // Another product on the same URL, from the page's form.
+    await page.selectOption("#provider", "nhn-cloud");
+    await page.selectOption("#event", "Email/UNSUBSCRIBE");
+    await page.click("#send-button");
+    await waitForSendResult("→ 200");
+    await waitForEntries(before + 3);
+    expect(await entries().first().getAttribute("data-provider")).toBe("nhn-cloud");
+    expect(await entries().first().locator(".name").textContent()).toBe("Email/UNSUBSCRIBE");
+    expect(await entries().first().locator(".status").textContent()).toBe("200");
+  },
+  TEST_TIMEOUT_MS,
+);
+
+test(
   "the console has one line per delivery and per refusal",
   async () => {
     const logged = (pattern: RegExp) =>
@@ -253,6 +284,7 @@ test(
     expect(logged(/ misskey +401 +signature_mismatch /)).toBe(true);
     expect(logged(/ misskey +200 +note via firefish /)).toBe(true);
     expect(logged(/ misskey +200 +edited via sharkey /)).toBe(true);
+    expect(logged(/ nhn-cloud +200 +SMS\/MESSAGE_RESULT_UPDATE /)).toBe(true);
   },
   TEST_TIMEOUT_MS,
 );
@@ -359,7 +391,7 @@ test(
   async () => {
     await expect(send("nope", "note")).rejects.toMatchObject({
       code: 1,
-      stderr: expect.stringContaining("misskey, oksky, kakao-bizmessage, oneinbox, pokepay"),
+      stderr: expect.stringContaining("misskey, oksky, kakao-bizmessage, nhn-cloud, oneinbox, pokepay"),
     });
     await expect(send("pokepay", "nope")).rejects.toMatchObject({
       code: 1,
