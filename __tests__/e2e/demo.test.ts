@@ -408,8 +408,9 @@ test(
     const samples = [
       ["pokepay", "bulk_shops"],
       ["kakao-bizmessage", "MESSAGE_RESULT_UPDATE", "--bad-secret"],
+      ["nhn-cloud", "SMS/MESSAGE_RESULT_UPDATE"],
       ["oneinbox", "call.analyzed"],
-      ["misskey", "note"],
+      ["misskey", "note", "--software", "firefish"],
     ];
     const count = (await entries().count()) + samples.length;
     for (const args of samples) await send(...args);
