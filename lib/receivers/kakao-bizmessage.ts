@@ -15,8 +15,9 @@ export type KakaoBizmessageReceiver = ExpressWebhookReceiver<"kakao-bizmessage",
  * Receives NHN Cloud KakaoTalk Bizmessage webhooks, checking `X-Toast-Webhook-Signature`.
  * Events are named by the envelope's `event`; `MESSAGE_RESULT_UPDATE` is typed, and every
  * other name (template status updates, whose name NHN does not document, and the SMS and
- * Email siblings' events) reaches `onAny`. Mount one receiver per NHN product: SMS also
- * sends `MESSAGE_RESULT_UPDATE`, with hooks of another shape that would fail validation here.
+ * Email siblings' events) reaches `onAny`. This is the Kakao-only view: SMS also sends
+ * `MESSAGE_RESULT_UPDATE`, with hooks of another shape that would fail validation here, so
+ * to take several NHN products on one URL use `createNhnCloudReceiver` instead.
  *
  * @example
  * const kakao = createKakaoBizmessageReceiver({ secret: process.env.NHN_WEBHOOK_SIGNATURE! });
