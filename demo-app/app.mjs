@@ -1,4 +1,4 @@
-// The demo's Express app: the five hooks, the live page and its small API.
+// The demo's Express app: the six hooks, the live page and its small API.
 import express from "express";
 import { fileURLToPath } from "node:url";
 import { credentialSources, INBOX_PROVIDERS } from "./config.mjs";

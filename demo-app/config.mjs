@@ -11,16 +11,18 @@ export const INBOX_PATH = process.env.DEMO_INBOX_PATH || fileURLToPath(new URL("
 
 /**
  * Providers whose deliveries go through the inbox: OK SKY never resends, and NHN Cloud
- * and Pokepay document no retries, so a listener that throws must not lose the event.
+ * (KakaoTalk Bizmessage, SMS, Email) and Pokepay document no retries, so a listener that throws must not lose the event.
  * Misskey and OneInbox resend on 5xx and keep the direct path (dedupe only).
  */
-export const INBOX_PROVIDERS = ["oksky", "kakao-bizmessage", "pokepay"];
+export const INBOX_PROVIDERS = ["oksky", "kakao-bizmessage", "nhn-cloud", "pokepay"];
 
 /** One entry per provider: the env var that overrides it, its local default, how it is sent. */
 export const credentialSources = [
   { provider: "misskey", env: "MISSKEY_HOOK_SECRET", fallback: "demo-misskey-secret", sentAs: "X-Misskey-Hook-Secret" },
   { provider: "oksky", env: "OKSKY_SECRET_TOKEN", fallback: "demo-oksky-secret", sentAs: "X-Oksky-Secret-Token" },
   { provider: "kakao-bizmessage", env: "KAKAO_WEBHOOK_SIGNATURE", fallback: "demo-kakao-signature", sentAs: "X-Toast-Webhook-Signature" },
+  // One signature for every NHN Cloud product pointed at the shared URL.
+  { provider: "nhn-cloud", env: "NHN_WEBHOOK_SIGNATURE", fallback: "demo-nhn-cloud-signature", sentAs: "X-Toast-Webhook-Signature" },
   { provider: "oneinbox", env: "ONEINBOX_TOKEN", fallback: "demo-oneinbox-token", sentAs: "Authorization: Bearer" },
   { provider: "pokepay", env: "POKEPAY_TOKEN", fallback: "demo-pokepay-token", sentAs: "Authorization: Bearer" },
 ];

@@ -2,11 +2,17 @@
 
 const MARKS = { accepted: "✓", duplicate: "=", failed: "!", rejected: "✗" };
 
-/** e.g. `10:42:07 ✓ misskey          200  note (3f1c…)  2.4 ms` */
+/** e.g. `10:42:07 ✓ misskey          200  note via firefish (3f1c…)  2.4 ms` */
 export function formatEntry(entry) {
   const time = new Date(entry.at).toTimeString().slice(0, 8);
   const status = String(entry.status ?? "---").padEnd(4);
-  const what = [entry.name, entry.id && `(${entry.id})`, entry.reason, entry.outcome === "duplicate" && "duplicate, not dispatched"]
+  const what = [
+    entry.name,
+    entry.software && `via ${entry.software}`,
+    entry.id && `(${entry.id})`,
+    entry.reason,
+    entry.outcome === "duplicate" && "duplicate, not dispatched",
+  ]
     .filter(Boolean)
     .join(" ");
   return `${time} ${MARKS[entry.outcome] ?? "?"} ${entry.provider.padEnd(16)} ${status} ${what || "-"}  ${entry.latencyMs.toFixed(1)} ms`;

@@ -1,5 +1,5 @@
 // What an operator would add in production: structured logs (pino), Prometheus metrics
-// at /metrics, one hook set shared by all five receivers.
+// at /metrics, one hook set shared by all six receivers.
 import pino from "pino";
 import { Registry, collectDefaultMetrics } from "prom-client";
 import { webhookMetrics } from "express-webhook-receivers/metrics";

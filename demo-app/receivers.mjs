@@ -1,4 +1,4 @@
-// The five receivers, configured as an app would: secrets from the environment, the
+// The six receivers, configured as an app would: secrets from the environment, the
 // package's default body limit, and the embedded inbox for providers that do not resend.
 // What happens to their events is up to the caller.
 import { mkdirSync } from "node:fs";
@@ -6,6 +6,7 @@ import { dirname } from "node:path";
 import {
   createKakaoBizmessageReceiver,
   createMisskeyReceiver,
+  createNhnCloudReceiver,
   createOkskyReceiver,
   createOneInboxReceiver,
   createPokepayReceiver,
@@ -46,6 +47,8 @@ export function createDemoReceivers(credentials, { logger, hooks } = {}) {
     misskey: createMisskeyReceiver({ secret: secret("misskey"), ...options("misskey") }),
     oksky: createOkskyReceiver({ secret: secret("oksky"), ...options("oksky") }),
     "kakao-bizmessage": createKakaoBizmessageReceiver({ secret: secret("kakao-bizmessage"), ...options("kakao-bizmessage") }),
+    // KakaoTalk Bizmessage, SMS and Email on one URL, events named "<product>/<event>".
+    "nhn-cloud": createNhnCloudReceiver({ secret: secret("nhn-cloud"), ...options("nhn-cloud") }),
     // OneInbox and Pokepay document no signature: a shared token in Authorization: Bearer.
     oneinbox: createOneInboxReceiver({ auth: { token: secret("oneinbox") }, ...options("oneinbox") }),
     pokepay: createPokepayReceiver({ auth: { token: secret("pokepay") }, ...options("pokepay") }),

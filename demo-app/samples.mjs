@@ -6,6 +6,8 @@ import {
   kakaoBizmessageEventNames,
   misskeyDelivery,
   misskeyEventNames,
+  nhnCloudDelivery,
+  nhnCloudEventNames,
   okskyDelivery,
   okskyEventNames,
   okskySampleLayouts,
@@ -18,6 +20,12 @@ import { BODY_LIMIT_BYTES } from "./config.mjs";
 
 const JSON_ONLY = ["application/json"];
 
+/**
+ * The Misskey-compatible servers whose deliveries the sample builder imitates (its
+ * `software` option): each one's header names, User-Agent, envelope and Content-Type.
+ */
+const MISSKEY_SOFTWARE = ["misskey", "sharkey", "firefish", "iceshrimp", "cherrypick", "misskey-v13"];
+
 /** What can be sent per provider, and how to build it. */
 /** OK SKY's body layouts by content type, the default first, as the sample builder knows them. */
 const okskyLayouts = {};
@@ -28,7 +36,8 @@ export const sampleProviders = {
     label: "Misskey",
     events: misskeyEventNames,
     contentTypes: JSON_ONLY,
-    build: (event, secret) => misskeyDelivery(event, { secret }),
+    software: MISSKEY_SOFTWARE,
+    build: (event, secret, { software }) => misskeyDelivery(event, { secret, ...(software ? { software } : {}) }),
   },
   oksky: {
     label: "OK SKY",
@@ -44,6 +53,13 @@ export const sampleProviders = {
     events: kakaoBizmessageEventNames,
     contentTypes: JSON_ONLY,
     build: (event, secret) => kakaoBizmessageDelivery(event, { secret }),
+  },
+  "nhn-cloud": {
+    label: "NHN Cloud",
+    // "<product>/<event>": KakaoTalk Bizmessage, SMS and Email on one URL.
+    events: nhnCloudEventNames,
+    contentTypes: JSON_ONLY,
+    build: (event, secret) => nhnCloudDelivery(event, { secret }),
   },
   oneinbox: {
     label: "OneInbox",
@@ -78,19 +94,21 @@ function choose(value, choices, what) {
 
 /** The catalog the page's form offers (no builders, no secrets). */
 export function sampleCatalog() {
-  return Object.entries(sampleProviders).map(([id, { label, events, contentTypes, layouts }]) => ({
+  return Object.entries(sampleProviders).map(([id, { label, events, contentTypes, layouts, software }]) => ({
     id,
     label,
     events,
     contentTypes,
     // Body layouts by content type, first one the default; empty where there is one way.
     layouts: layouts ?? {},
+    // The servers whose deliveries can be imitated, the default first; empty where one sends.
+    software: software ?? [],
   }));
 }
 
 /**
  * Builds a sample delivery `{ method, headers, body, payload }` for a provider's event.
- * @param {{ provider: string, event: string, contentType?: string, layout?: string, tamper?: string }} request
+ * @param {{ provider: string, event: string, contentType?: string, layout?: string, software?: string, tamper?: string }} request
  * @param {Record<string, { value: string }>} credentials from `demoCredentials()`
  */
 export function buildSample(request, credentials) {
@@ -100,10 +118,11 @@ export function buildSample(request, credentials) {
   const contentType = choose(request.contentType || spec.contentTypes[0], spec.contentTypes, `a ${provider} content type`);
   const layouts = spec.layouts?.[contentType] ?? [];
   const layout = request.layout ? choose(request.layout, layouts, `a layout for ${contentType}`) : undefined;
+  const software = request.software ? choose(String(request.software), spec.software ?? [], `a ${provider} server software`) : undefined;
   const tamper = choose(request.tamper || "none", tampers, "a way to spoil a sample");
 
   const credential = tamper === "bad-secret" ? `forged-${randomBytes(6).toString("hex")}` : credentials[provider].value;
-  const delivery = spec.build(event, credential, { contentType, layout });
+  const delivery = spec.build(event, credential, { contentType, layout, software });
   if (tamper === "malformed") return malformed(delivery);
   if (tamper === "oversized") return oversized(delivery);
   return delivery;

@@ -13,6 +13,7 @@ Options:
 ${Object.entries(sampleProviders.oksky.layouts)
   .map(([type, layouts]) => `                            ${type}: ${layouts.join(", ")}`)
   .join("\n")}
+  --software <name>       Misskey only, the server to imitate: ${sampleProviders.misskey.software.join(", ")}
   --bad-secret            send a wrong secret or token (answered 401)
   --malformed             send half a JSON document (answered 400)
   --oversized             send a body over the 1 MiB limit (answered 413)
@@ -37,6 +38,7 @@ try {
     options: {
       "content-type": { type: "string" },
       layout: { type: "string" },
+      software: { type: "string" },
       "bad-secret": { type: "boolean" },
       malformed: { type: "boolean" },
       oversized: { type: "boolean" },
@@ -61,7 +63,7 @@ if (spoilers.length > 1) fail(`Choose one of ${spoilers.map((name) => `--${name}
 let delivery;
 try {
   delivery = buildSample(
-    { provider, event, contentType: values["content-type"], layout: values.layout, tamper: spoilers[0] },
+    { provider, event, contentType: values["content-type"], layout: values.layout, software: values.software, tamper: spoilers[0] },
     demoCredentials(),
   );
 } catch (error) {

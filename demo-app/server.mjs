@@ -42,6 +42,7 @@ function printWelcome() {
   }
   console.log(`\n  try it:     npm run demo:send -- misskey note`);
   console.log(`              npm run demo:send -- oksky Message.create --content-type multipart/form-data`);
+  console.log(`              npm run demo:send -- nhn-cloud SMS/MESSAGE_RESULT_UPDATE`);
   console.log(`              npm run demo:send -- pokepay bulk_shops --bad-secret\n`);
 }
 

@@ -52,6 +52,8 @@ function toEntry(provider, { event, error }, status, latencyMs) {
     name: identified?.name,
     id: identified?.id,
     known: identified?.known,
+    // Misskey's meta.software: which Misskey-compatible server sent it.
+    software: identified?.meta?.software,
     payload: event ? event.payload : error?.payload,
   };
   if (error) {

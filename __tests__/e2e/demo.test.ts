@@ -179,7 +179,9 @@ test(
     expect(await entries("misskey").last().locator("pre").textContent()).toContain("Hello, fediverse!");
     // OK SKY never resends: its deliveries go through the embedded inbox; Misskey's do not.
     expect(await entries("oksky").last().locator(".tag").textContent()).toBe("inbox");
-    expect(await entries("misskey").last().locator(".tag").count()).toBe(0);
+    expect(await entries("misskey").last().locator(".tag", { hasText: "inbox" }).count()).toBe(0);
+    // meta.software: upstream Misskey's own delivery says so.
+    expect(await entries("misskey").last().locator(".software").textContent()).toBe("misskey");
 
     // Newest first: the forged delivery, sent last, is on top.
     const forged = entries().first();
@@ -188,6 +190,78 @@ test(
     expect(await forged.locator(".status").textContent()).toBe("401");
     expect(await forged.locator(".reason").textContent()).toContain("signature_mismatch");
     expect(await forged.locator("details").count()).toBe(0);
+  },
+  TEST_TIMEOUT_MS,
+);
+
+test(
+  "Misskey-compatible servers: a Firefish note and a Sharkey edited appear with 200 and the software that sent them",
+  async () => {
+    const before = await entries().count();
+    expect(await send("misskey", "note", "--software", "firefish")).toMatch(/→ 200 OK\n\{"ok":true\}/);
+    expect(await send("misskey", "edited", "--software", "sharkey")).toMatch(/→ 200 OK\n\{"ok":true\}/);
+    await waitForEntries(before + 2);
+    const [edited, firefish] = [entries("misskey").nth(0), entries("misskey").nth(1)];
+    expect(await firefish.getAttribute("data-outcome")).toBe("accepted");
+    expect(await firefish.locator(".name").textContent()).toBe("note");
+    expect(await firefish.locator(".status").textContent()).toBe("200");
+    expect(await firefish.locator(".software").textContent()).toBe("firefish");
+    // Firefish sends no `server` field: the payload shown is the one it sent.
+    expect(await firefish.locator("pre").textContent()).not.toContain('"server"');
+    expect(await edited.locator(".name").textContent()).toBe("edited");
+    expect(await edited.locator(".status").textContent()).toBe("200");
+    expect(await edited.locator(".software").textContent()).toBe("sharkey");
+    expect(await edited.locator("pre").textContent()).toContain("(edited)");
+
+    // The page's form offers the same choice, for Misskey only.
+    await page.selectOption("#provider", "misskey");
+    expect(await page.isVisible("#software-field")).toBe(true);
+    await page.selectOption("#software", "iceshrimp");
+    await page.selectOption("#event", "reaction");
+    await page.click("#send-button");
+    await waitForSendResult("→ 200");
+    await waitForEntries(before + 3);
+    expect(await entries().first().locator(".name").textContent()).toBe("reaction");
+    expect(await entries().first().locator(".software").textContent()).toBe("iceshrimp");
+    await page.selectOption("#provider", "pokepay");
+    expect(await page.isVisible("#software-field")).toBe(false);
+
+    // A software the builder does not imitate is refused with the choices.
+    await expect(send("misskey", "note", "--software", "pleroma")).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining("misskey, sharkey, firefish, iceshrimp, cherrypick, misskey-v13"),
+    });
+  },
+  TEST_TIMEOUT_MS,
+);
+
+test(
+  'NHN Cloud: SMS deliveries on the shared URL appear with 200, their "<product>/<event>" name and hooksId; a forged signature 401',
+  async () => {
+    const before = await entries().count();
+    expect(await send("nhn-cloud", "SMS/MESSAGE_RESULT_UPDATE")).toMatch(/→ 200 OK\n\{"ok":true\}/);
+    expect(await send("nhn-cloud", "SMS/UNSUBSCRIBE", "--bad-secret")).toMatch(/→ 401 Unauthorized\n.*"signature_mismatch"/);
+    await waitForEntries(before + 2);
+    const [forged, sms] = [entries("nhn-cloud").nth(0), entries("nhn-cloud").nth(1)];
+    expect(await sms.getAttribute("data-outcome")).toBe("accepted");
+    expect(await sms.locator(".name").textContent()).toBe("SMS/MESSAGE_RESULT_UPDATE");
+    expect(await sms.locator(".status").textContent()).toBe("200");
+    expect(await sms.locator(".id").textContent()).toMatch(/^id \S+$/);
+    expect(await sms.locator("pre").textContent()).toContain('"messageStatus": "COMPLETED"');
+    // NHN documents no retries: its deliveries are stored in the embedded inbox first.
+    expect(await sms.locator(".tag").textContent()).toBe("inbox");
+    expect(await forged.locator(".status").textContent()).toBe("401");
+    expect(await forged.locator(".reason").textContent()).toContain("signature_mismatch");
+
+    // Another product on the same URL, from the page's form.
+    await page.selectOption("#provider", "nhn-cloud");
+    await page.selectOption("#event", "Email/UNSUBSCRIBE");
+    await page.click("#send-button");
+    await waitForSendResult("→ 200");
+    await waitForEntries(before + 3);
+    expect(await entries().first().getAttribute("data-provider")).toBe("nhn-cloud");
+    expect(await entries().first().locator(".name").textContent()).toBe("Email/UNSUBSCRIBE");
+    expect(await entries().first().locator(".status").textContent()).toBe("200");
   },
   TEST_TIMEOUT_MS,
 );
@@ -208,6 +282,9 @@ test(
       expect(logged(new RegExp(` ${provider} +200 +${event.replace(".", "\\.")} `))).toBe(true);
     }
     expect(logged(/ misskey +401 +signature_mismatch /)).toBe(true);
+    expect(logged(/ misskey +200 +note via firefish /)).toBe(true);
+    expect(logged(/ misskey +200 +edited via sharkey /)).toBe(true);
+    expect(logged(/ nhn-cloud +200 +SMS\/MESSAGE_RESULT_UPDATE /)).toBe(true);
   },
   TEST_TIMEOUT_MS,
 );
@@ -314,7 +391,7 @@ test(
   async () => {
     await expect(send("nope", "note")).rejects.toMatchObject({
       code: 1,
-      stderr: expect.stringContaining("misskey, oksky, kakao-bizmessage, oneinbox, pokepay"),
+      stderr: expect.stringContaining("misskey, oksky, kakao-bizmessage, nhn-cloud, oneinbox, pokepay"),
     });
     await expect(send("pokepay", "nope")).rejects.toMatchObject({
       code: 1,
@@ -331,8 +408,9 @@ test(
     const samples = [
       ["pokepay", "bulk_shops"],
       ["kakao-bizmessage", "MESSAGE_RESULT_UPDATE", "--bad-secret"],
+      ["nhn-cloud", "SMS/MESSAGE_RESULT_UPDATE"],
       ["oneinbox", "call.analyzed"],
-      ["misskey", "note"],
+      ["misskey", "note", "--software", "firefish"],
     ];
     const count = (await entries().count()) + samples.length;
     for (const args of samples) await send(...args);

@@ -81,6 +81,13 @@ function renderEntry(entry) {
             { class: "name unnamed" },
             entry.outcome === "duplicate" ? "duplicate, not dispatched again" : "refused before identifying the event",
           ),
+      entry.software
+        ? el(
+            "span",
+            { class: "tag software", title: "meta.software: the Misskey-compatible server that sent it (headers and User-Agent)" },
+            entry.software,
+          )
+        : undefined,
       entry.known === false
         ? el(
             "span",
@@ -160,6 +167,8 @@ function syncForm() {
   const spec = providerSpec();
   if (!spec) return;
   setOptions($("event"), spec.events);
+  setOptions($("software"), spec.software);
+  $("software-field").hidden = spec.software.length < 2;
   setOptions($("content-type"), spec.contentTypes);
   $("content-type-field").hidden = spec.contentTypes.length < 2;
   syncLayouts();
