@@ -261,6 +261,22 @@ describe("with no logger option", () => {
     ]);
   });
 
+  test("with an inbox that cannot store the delivery, OK SKY's direct fallback says the event is not in the inbox", async () => {
+    const stderr = captureStderr();
+    const inbox = new MemoryInbox();
+    inbox.add = () => Promise.reject(new Error("inbox down"));
+    const oksky = createOkskyReceiver({ secret, inbox: { store: inbox, pollIntervalMs: 60_000 } });
+    oksky.on("Message.create", () => {
+      throw new Error("broken");
+    });
+    expect((await oksky.receive(okskyDelivery("Message.create", { secret }))).status).toBe(200);
+    await oksky.close();
+    expect(stderr.lines).toEqual([
+      expect.stringMatching(/code=store_unavailable /),
+      expect.stringMatching(/code=handler_failed .*Acknowledged with 200 anyway \(oksky never resends\); no onError listener holds it/),
+    ]);
+  });
+
   test("logPayloads: true puts the payload in the line, clipped to 4 KB", async () => {
     const stderr = captureStderr();
     const misskey = createMisskeyReceiver({ secret, logPayloads: true });

@@ -76,9 +76,12 @@ export class WebhookReceiver<
     this.#protocol = protocol;
     this.#options = options;
     const answers = new AnswerPolicy(protocol.provider, protocol.resends);
-    const report = (error: WebhookError): void => {
-      this.#report(error);
-    };
+    const reportAs =
+      (reporting: ResolvedOptions) =>
+      (error: WebhookError): void => {
+        reportError(error, this.#emitter.errorListeners, reporting, protocol);
+      };
+    const report = reportAs(options);
     const context: DeliveryContext = {
       provider: protocol.provider,
       emitter: this.#emitter,
@@ -91,7 +94,12 @@ export class WebhookReceiver<
     // With an inbox, its keys are the dedupe record; a second record would only disagree.
     const deduper =
       options.dedupe && !options.inbox ? createDeduper(options.dedupe.store, protocol.provider, options.dedupe.ttlMs, report) : undefined;
-    const direct = new DirectDelivery(context, deduper);
+    // The inbox's fallback dispatches what the inbox could not store: its failures are
+    // not in the inbox, and are reported as a receiver without one would report them.
+    const direct = new DirectDelivery(
+      options.inbox ? { ...context, report: reportAs({ ...options, inbox: undefined }) } : context,
+      deduper,
+    );
     this.#inbox = options.inbox && new InboxWorker(context, options.inbox);
     this.#delivery = this.#inbox ? new InboxDelivery(context, this.#inbox, direct) : direct;
     this.#pipeline = {
@@ -194,9 +202,5 @@ export class WebhookReceiver<
       .find((g) => g.startsWith(pattern) && groupPrefix(g) !== undefined);
     const hint = group === undefined ? "" : `; on("${group}") takes every one of its events`;
     throw new TypeError(`${this.provider} has no event "${pattern}"${hint}; use onAny() for events without a schema.`);
-  }
-
-  #report(error: WebhookError): void {
-    reportError(error, this.#emitter.errorListeners, this.#options, this.#protocol);
   }
 }
