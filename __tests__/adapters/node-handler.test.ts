@@ -32,6 +32,28 @@ describe("in Express", () => {
     expect(seen).toEqual([{ text: "Hello, fediverse!", params: {} }]);
   });
 
+  test("a response another handler already sent is left alone: nothing throws", async () => {
+    const { receiver } = misskey();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const app = express();
+      app.post("/hooks/misskey", (_req, res, next) => {
+        res.status(204).end();
+        next();
+      });
+      app.post("/hooks/misskey", receiver.handler);
+      const http = await served(app);
+      const d = misskeyDelivery("note", { secret: SECRET });
+      expect((await http.post("/hooks/misskey").set(d.headers).send(d.body)).status).toBe(204);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+
   test("route params reach per-tenant resolvers and event.meta.params", async () => {
     const secrets: Record<string, string> = { acme: "acme-secret" };
     const receiver = createMisskeyReceiver({ secret: ({ params }) => secrets[params["tenant"] ?? ""] });

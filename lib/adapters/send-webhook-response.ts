@@ -3,6 +3,9 @@ import type { WebhookResponse } from "../core/types.js";
 
 /** Writes the receiver's answer, reading off whatever of the body is still unread. */
 export function sendWebhookResponse(req: IncomingMessage, res: ServerResponse, answer: WebhookResponse): void {
+  // Something mounted before us already answered (and still called next()): the delivery
+  // was handled, but a second head would throw where nobody catches it.
+  if (res.headersSent) return;
   // A client already gone needs no draining (and would leave a timer behind).
   if (!req.readableEnded && !req.destroyed) discardRest(req, res, answer.outcome === "request_timeout");
   // One writeHead instead of res.status() and a setHeader per header. With the length
