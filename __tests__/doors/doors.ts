@@ -22,6 +22,11 @@ export interface Door {
 
 async function listen(server: Server): Promise<OpenDoor> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return doorOn(server);
+}
+
+/** A door over a server already listening on loopback. */
+function doorOn(server: Server): OpenDoor {
   const port = portOf(server.address());
   return {
     send: (wire) => sendOverHttp(port, PATH, wire),
@@ -92,17 +97,7 @@ export const doors: readonly Door[] = [
       app.all(PATH, (c) => receiver.fetch(c.req.raw));
       const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server;
       if (!server.listening) await new Promise((resolve) => server.once("listening", resolve));
-      const port = portOf(server.address());
-      return {
-        send: (wire) => sendOverHttp(port, PATH, wire),
-        close: () =>
-          new Promise((resolve) => {
-            server.closeAllConnections();
-            server.close(() => {
-              resolve();
-            });
-          }),
-      };
+      return doorOn(server);
     },
   },
   {
