@@ -104,11 +104,17 @@ async function main() {
   };
   for (const receiver of Object.values(receivers)) receiver.onAny(() => {});
   const request = build();
-  // Warm up: the code paths of a small valid delivery compiled (no big garbage: it would
-  // grow the heap ahead of the measurement and hide what the body costs).
+  // Warm up: the code paths of small valid deliveries of every kind measured compiled
+  // (JSON, urlencoded, multipart), so that the one-time cost of compiling them is not
+  // counted against the body; no big garbage, which would grow the heap ahead of the
+  // measurement and hide what the body costs.
   for (let round = 0; round < 50; round++) {
     const small = misskeyDelivery("note", { secret: SECRET });
     await receivers.misskey.receive({ method: "POST", headers: small.headers, body: Buffer.from(small.body) });
+    for (const contentType of ["application/x-www-form-urlencoded", "multipart/form-data"]) {
+      const form = okskyDelivery("Message.create", { secret: SECRET, contentType });
+      await receivers.oksky.receive({ method: "POST", headers: form.headers, body: Buffer.from(form.body) });
+    }
   }
   const beforeKb = process.resourceUsage().maxRSS;
   const answers = await Promise.all(
