@@ -38,6 +38,14 @@ export function describeInboxContract(name: string, open: OpenInbox): void {
       expect(await store.get("misskey:absent")).toBeUndefined();
     });
 
+    test("add with no lease (an ingest-only receiver) leaves the record due at once for any worker, no attempt counted", async () => {
+      const record = newRecord();
+      expect(await store.add(record, { leaseMs: 0, now: T0 })).toBe(true);
+      expect(await store.get(record.key)).toMatchObject({ status: "pending", attempts: 0, nextAttemptAt: T0 });
+      const [leased] = await twin.leaseDue({ limit: 5, leaseMs: LEASE, now: T0 });
+      expect(leased).toMatchObject({ key: record.key, attempts: 1, nextAttemptAt: T0 + LEASE });
+    });
+
     // Item 5 of issue 12: a record the store can never hold is an error of the record
     // (final), never one that looks like an outage (which invites resends forever).
     test.each([

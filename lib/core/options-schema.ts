@@ -5,6 +5,7 @@ import type { ReceiverHooks } from "./hooks.js";
 import type { Logger } from "./types.js";
 import { isDedupeStore, type DedupeStore } from "../stores/types.js";
 import { isInboxStore, type InboxStore } from "../inbox/types.js";
+import { isDeliveryQueue, type DeliveryQueue } from "../inbox/delivery-queue.js";
 
 // The options' runtime checks: a wrong option throws at start-up, not at the first request.
 
@@ -60,9 +61,11 @@ const sharedShape = {
         pollIntervalMs: positiveInt.optional(),
         backoffMs: positiveInt.optional(),
         maxBackoffMs: positiveInt.optional(),
+        ingestOnly: z.boolean().optional(),
       }),
     ])
     .optional(),
+  queue: z.custom<DeliveryQueue>(isDeliveryQueue, "Expected a delivery queue (e.g. new BullmqHandoff(queue))").optional(),
 };
 
 export const headerSecretSchema = z.strictObject({ ...sharedShape, secret: secretList.optional() });

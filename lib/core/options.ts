@@ -16,6 +16,7 @@ import type { Logger } from "./types.js";
 import { isDedupeStore, type DedupeStore } from "../stores/types.js";
 import { MemoryStore } from "../stores/memory.js";
 import { isInboxStore, type InboxStore } from "../inbox/types.js";
+import type { DeliveryQueue } from "../inbox/delivery-queue.js";
 import type { InboxSettings } from "./delivery/inbox-worker.js";
 
 /** Options every receiver takes. */
@@ -66,6 +67,14 @@ export interface ReceiverOptions {
    * the inbox's keys are the dedupe record. @default none
    */
   inbox?: InboxStore | InboxOptions;
+  /**
+   * A job queue for worker processes (BullMQ: `new BullmqHandoff(queue)` from
+   * `express-webhook-receivers/bullmq`): each verified delivery becomes a job, whose id is
+   * its dedupe key, and is answered 2xx once stored. This receiver then runs no listener:
+   * workers built from it (`createBullmqWorker(receiver, ...)`) do. Not with `inbox`.
+   * @default none
+   */
+  queue?: DeliveryQueue;
   /** Callbacks at each stage of a delivery (metrics, traces, audit); several sets may be given. */
   hooks?: ReceiverHooks | readonly ReceiverHooks[];
   /** How long a secret resolver (per-tenant secrets) may take; past it, 503. @default 2000 */
@@ -87,6 +96,12 @@ export interface InboxOptions {
   backoffMs?: number;
   /** Longest retry delay. @default 300000 */
   maxBackoffMs?: number;
+  /**
+   * Store and answer only: this receiver dispatches nothing itself, and deliveries wait,
+   * due at once, for worker processes that call `receiver.work()` on a receiver over the
+   * same store. @default false
+   */
+  ingestOnly?: boolean;
 }
 
 /**
@@ -150,6 +165,7 @@ export interface ResolvedOptions {
   bodyTimeoutMs: number;
   authenticator: Authenticator;
   inbox: InboxSettings | undefined;
+  queue: DeliveryQueue | undefined;
   hooks: CompiledHooks | undefined;
   logPayloads: boolean;
 }
@@ -165,6 +181,10 @@ interface Defaults {
 function validate<T>(schema: z.ZodType<T> & { shape: object }, options: unknown, factory: string): T {
   const result = schema.safeParse(options ?? {});
   if (!result.success) throw optionsError(factory, result.error.issues, options, Object.keys(schema.shape));
+  const { inbox, queue } = result.data as { inbox?: unknown; queue?: unknown };
+  if (inbox !== undefined && queue !== undefined) {
+    throw new TypeError(`${factory}: options "inbox" and "queue" are two places to keep deliveries; give one.`);
+  }
   return result.data;
 }
 
@@ -207,6 +227,7 @@ function resolveShared(options: z.infer<typeof headerSecretSchema>, defaults: De
     multipart: { maxFileSize: limit, maxFiles: 10, maxFields, maxFieldSize: limit, ...options.multipart },
     authenticator,
     inbox: options.inbox && resolveInbox(options.inbox),
+    queue: options.queue,
     hooks: compileHooks(options.hooks, logger),
     logPayloads: options.logPayloads ?? false,
   };
@@ -221,6 +242,7 @@ function resolveInbox(inbox: InboxStore | InboxOptions): InboxSettings {
     pollIntervalMs: options.pollIntervalMs ?? 1000,
     backoffMs: options.backoffMs ?? 1000,
     maxBackoffMs: options.maxBackoffMs ?? 300_000,
+    ingestOnly: options.ingestOnly ?? false,
   };
 }
 

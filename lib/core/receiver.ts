@@ -5,6 +5,8 @@ import type { EventDelivery, DeliveryContext } from "./delivery/event-delivery.j
 import { DirectDelivery } from "./delivery/direct-delivery.js";
 import { InboxDelivery } from "./delivery/inbox-delivery.js";
 import { InboxWorker } from "./delivery/inbox-worker.js";
+import { QueueDelivery } from "./delivery/queue-delivery.js";
+import { observeDispatch } from "./delivery/observe-dispatch.js";
 import type { WebhookError } from "./errors.js";
 import { groupPrefix, type EventPattern, type NamesInGroup } from "./event-groups.js";
 import { observeRequests } from "./observe-request.js";
@@ -49,6 +51,18 @@ export type PatternEvent<
 /** The logger a receiver resolved (undefined for anything else), for the adapters explaining how it is mounted. */
 export let loggerOf: (receiver: object) => ResolvedOptions["logger"];
 
+/** What a worker outside the receiver (BullMQ) needs to run its listeners as the receiver would. */
+export interface ReceiverDispatcher {
+  readonly provider: string;
+  /** Calls the listeners (hooks, tracing); reports a failure to onError and the logger, then rejects with it. */
+  dispatch(event: WebhookEventBase, retry: boolean): Promise<void>;
+  /** Reports an error as the receiver reports its own. */
+  report(error: WebhookError): void;
+}
+
+/** The dispatcher of a receiver, for `createBullmqWorker`; throws for anything that is not one. */
+export let dispatcherOf: (receiver: object) => ReceiverDispatcher;
+
 /**
  * The framework-free receiver: listeners in, `receive(request)` → response out. Every
  * provider is this class with its {@link ProviderProtocol} plugged in.
@@ -68,8 +82,14 @@ export class WebhookReceiver<
   readonly #pipeline: Pipeline;
   #closed = false;
 
+  readonly #dispatcher: ReceiverDispatcher;
+
   static {
     loggerOf = (receiver) => (#options in receiver ? receiver.#options.logger : undefined);
+    dispatcherOf = (receiver) => {
+      if (!(#dispatcher in receiver)) throw new TypeError("Expected a receiver made by a createXReceiver factory.");
+      return receiver.#dispatcher;
+    };
   }
 
   constructor(protocol: ProviderProtocol<P, S, M, I, U>, options: ResolvedOptions) {
@@ -101,7 +121,24 @@ export class WebhookReceiver<
       deduper,
     );
     this.#inbox = options.inbox && new InboxWorker(context, options.inbox);
-    this.#delivery = this.#inbox ? new InboxDelivery(context, this.#inbox, direct) : direct;
+    this.#delivery = this.#inbox
+      ? new InboxDelivery(context, this.#inbox, direct)
+      : options.queue
+        ? new QueueDelivery(context, options.queue, direct)
+        : direct;
+    this.#dispatcher = {
+      provider: protocol.provider,
+      dispatch: async (event, retry) => {
+        try {
+          // A job has no request: it gets a hooks token of its own.
+          await observeDispatch(context, event, options.hooks && {}, retry);
+        } catch (error) {
+          report(error as WebhookError);
+          throw error;
+        }
+      },
+      report,
+    };
     this.#pipeline = {
       protocol,
       options,
@@ -174,6 +211,26 @@ export class WebhookReceiver<
   async close({ timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<void> {
     this.#closed = true;
     await this.#delivery.close(timeoutMs);
+  }
+
+  /**
+   * Makes this process an inbox worker: it keeps running, and keeps up to `concurrency`
+   * deliveries from the inbox in the listeners at once, taking the next due one as soon as
+   * one ends, until `close()`. For worker processes serving no HTTP, beside ingest-only
+   * receivers (`inbox: { store, ingestOnly: true }`) over the same store. Needs the `inbox`
+   * option (with `queue`, use `createBullmqWorker` instead).
+   */
+  work({ concurrency = 8 }: { concurrency?: number } = {}): this {
+    if (!this.#inbox) {
+      throw new TypeError(
+        `${this.provider}: work() needs the inbox option${this.#options.queue ? "; with queue, start createBullmqWorker(receiver, ...)" : ""}.`,
+      );
+    }
+    if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+      throw new TypeError(`${this.provider}: work({ concurrency }) must be a positive integer, got ${String(concurrency)}.`);
+    }
+    this.#inbox.work(concurrency);
+    return this;
   }
 
   /**

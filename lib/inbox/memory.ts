@@ -44,7 +44,7 @@ export class MemoryInbox implements InboxStore {
       payload: record.payload === undefined ? undefined : storedJson("payload", record.payload),
       meta: record.meta === undefined ? undefined : storedJson("meta", record.meta),
       status: "pending",
-      attempts: 1,
+      attempts: leaseMs > 0 ? 1 : 0,
       nextAttemptAt: now + leaseMs,
       lastError: undefined,
       updatedAt: now,

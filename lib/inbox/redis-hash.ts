@@ -17,7 +17,8 @@ export function toHashFields(record: NewInboxRecord, nextAttemptAt: number, now:
     "status",
     "pending",
     "attempts",
-    1,
+    // A record left for workers (no lease) has had no attempt yet.
+    nextAttemptAt > now ? 1 : 0,
     "nextAttemptAt",
     nextAttemptAt,
     "updatedAt",

@@ -87,6 +87,7 @@ export class SqliteInbox implements InboxStore {
       meta: toJson("meta", record.meta),
       receivedAt: record.receivedAt,
       leaseUntil: now + leaseMs,
+      attempts: leaseMs > 0 ? 1 : 0,
       now,
     });
     return result.changes === 1;
@@ -160,7 +161,7 @@ function prepare(db: SqliteDatabase) {
     insert: db.prepare(
       `INSERT OR IGNORE INTO ewr_inbox
          (key, provider, name, delivery_id, known, payload, meta, received_at, status, attempts, next_attempt_at, last_error, updated_at)
-       VALUES (@key, @provider, @name, @deliveryId, @known, @payload, @meta, @receivedAt, 'pending', 1, @leaseUntil, NULL, @now)`,
+       VALUES (@key, @provider, @name, @deliveryId, @known, @payload, @meta, @receivedAt, 'pending', @attempts, @leaseUntil, NULL, @now)`,
     ),
     lease: db.prepare<LeaseParams, Row>(
       `UPDATE ewr_inbox SET attempts = attempts + 1, next_attempt_at = @leaseUntil, updated_at = @now

@@ -72,7 +72,8 @@ export interface LeaseOptions {
 export interface InboxStore {
   /**
    * Stores a new record as `pending`, leased to the caller until `now + leaseMs`
-   * (the receiver dispatches it at once, so `attempts` starts at 1). Resolves false,
+   * (the receiver dispatches it at once, so `attempts` starts at 1). With `leaseMs` 0
+   * (an ingest-only receiver) it is nobody's yet: due at once, `attempts` 0. Resolves false,
    * changing nothing, when the key is already there: a duplicate delivery. (A done
    * record pruned after `retainMs` is no longer there.) Rejects with an
    * `UnstorableRecordError` for a record it can never hold (the receiver answers it as
@@ -87,6 +88,15 @@ export interface InboxStore {
    * store each lease their own.
    */
   leaseDue(options: LeaseOptions): Promise<InboxRecord[]>;
+  /**
+   * Optional. Runs `attempt` for record `key` in one database transaction that, when `attempt`
+   * resolves, marks the record done and commits; when it rejects, rolls back and rethrows (the
+   * worker then records the failure with `fail`, outside the transaction). Resolves false
+   * without calling `attempt` when the record is not the caller's to run: another worker's
+   * transaction holds it, or it is no longer pending. While `attempt` runs, `event` is bound to
+   * the transaction (PostgresInbox: `inbox.transactionOf(event)`).
+   */
+  runInTransaction?(key: string, event: object, attempt: () => Promise<void>, options: { now: number }): Promise<boolean>;
   /** Marks a record done (kept for `retainMs`, then it may be dropped). */
   complete(key: string, options: { now: number }): Promise<void>;
   /**

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { InboxRecord, InboxStore } from "../../inbox/types.js";
+import type { InboxStore, NewInboxRecord } from "../../inbox/types.js";
 import type { DeliveryContext } from "./event-delivery.js";
 import { deliveryKey } from "./delivery-key.js";
 import { observeDispatch } from "./observe-dispatch.js";
@@ -18,6 +18,11 @@ export interface InboxSettings {
   /** First retry delay; doubles each attempt, up to `maxBackoffMs`. */
   backoffMs: number;
   maxBackoffMs: number;
+  /**
+   * Store and answer only: deliveries are left due for worker processes (`work()`), and
+   * this process dispatches nothing unless it works too.
+   */
+  ingestOnly: boolean;
 }
 
 /** Delay before attempt `attempts + 1`: exponential, capped, with up to 20 % jitter. */
@@ -31,7 +36,8 @@ export function inboxKey(event: WebhookEventBase): string {
   return `${event.provider}:${deliveryKey(event, event.id ?? `~${randomUUID()}`)}`;
 }
 
-function eventOfRecord(record: InboxRecord): WebhookEventBase {
+/** The event a stored record (inbox record, queued job) stands for. */
+export function eventOfRecord(record: Omit<NewInboxRecord, "key">): WebhookEventBase {
   return {
     provider: record.provider,
     name: record.name,
@@ -56,13 +62,31 @@ export class InboxWorker {
   readonly #running = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #polling = false;
+  /** Set by `work()`: how many attempts may run here at once. */
+  #concurrency: number | undefined;
+  #filling = false;
+  #closed = false;
 
   constructor(context: DeliveryContext, settings: InboxSettings) {
     this.#context = context;
     this.#settings = settings;
+    // An ingest-only receiver takes nothing from the inbox until it is told to work.
+    if (settings.ingestOnly) return;
     this.#timer = setInterval(() => void this.poll(), settings.pollIntervalMs);
     // The worker alone must not keep a process alive.
     this.#timer.unref();
+  }
+
+  /**
+   * Makes this process a worker: keeps it alive, and keeps up to `concurrency` attempts
+   * running, taking the next due record as soon as one ends.
+   */
+  work(concurrency: number): void {
+    if (this.#closed) throw new TypeError(`${this.#context.provider}: work() after close().`);
+    this.#concurrency = concurrency;
+    clearInterval(this.#timer);
+    this.#timer = setInterval(() => void this.#fill(), this.#settings.pollIntervalMs);
+    void this.#fill();
   }
 
   get store(): InboxStore {
@@ -87,13 +111,16 @@ export class InboxWorker {
         meta: event.meta,
         receivedAt: event.receivedAt.getTime(),
       },
-      { leaseMs: this.#settings.leaseMs, now },
+      // Ingest only: due at once, for whichever worker polls first.
+      { leaseMs: this.#settings.ingestOnly ? 0 : this.#settings.leaseMs, now },
     );
-    return added ? { attempt: this.#attempt(key, event, 1, token) } : "duplicate";
+    if (!added) return "duplicate";
+    return { attempt: this.#settings.ingestOnly ? Promise.resolve() : this.#attempt(key, event, 1, token) };
   }
 
   /** Takes due records (retries, crash leftovers, replays) and dispatches them. */
   async poll(): Promise<void> {
+    if (this.#concurrency !== undefined) return this.#fill();
     if (this.#polling || this.#timer === undefined) return;
     this.#polling = true;
     try {
@@ -116,6 +143,36 @@ export class InboxWorker {
     }
   }
 
+  /** Worker mode: leases as many due records as there are free slots, until none are due. */
+  async #fill(): Promise<void> {
+    const concurrency = this.#concurrency;
+    if (this.#filling || concurrency === undefined || this.#closed) return;
+    this.#filling = true;
+    try {
+      for (;;) {
+        const free = concurrency - this.#inFlight.size;
+        // close() clears the timer: no new lease after it.
+        if (free <= 0 || this.#timer === undefined) return;
+        const records = await this.#settings.store.leaseDue({
+          limit: free,
+          leaseMs: this.#settings.leaseMs,
+          now: Date.now(),
+          provider: this.#context.provider,
+        });
+        for (const record of records) {
+          if (!this.#running.has(record.key)) {
+            void this.#attempt(record.key, eventOfRecord(record), record.attempts, this.#context.hooks && {});
+          }
+        }
+        if (records.length < free) return;
+      }
+    } catch (cause) {
+      this.#context.report(new WebhookError("store_unavailable", "The inbox could not be read.", { cause }));
+    } finally {
+      this.#filling = false;
+    }
+  }
+
   #attempt(key: string, event: WebhookEventBase, attempts: number, token: object | undefined): Promise<void> {
     const run = this.#run(key, event, attempts, token);
     this.#inFlight.add(run);
@@ -123,18 +180,41 @@ export class InboxWorker {
     void run.finally(() => {
       this.#inFlight.delete(run);
       this.#running.delete(key);
+      // A slot is free: a working process takes the next due record at once.
+      if (this.#concurrency !== undefined) void this.#fill();
     });
     return run;
   }
 
   async #run(key: string, event: WebhookEventBase, attempts: number, token: object | undefined): Promise<void> {
     const { store, maxAttempts } = this.#settings;
+    let failed: { error: unknown } | undefined;
+    const dispatch = async (): Promise<void> => {
+      try {
+        await observeDispatch(this.#context, event, token, attempts > 1);
+      } catch (error) {
+        failed = { error };
+        throw error;
+      }
+    };
     try {
-      await observeDispatch(this.#context, event, token, attempts > 1);
-    } catch (error) {
-      this.#context.report(error as WebhookError);
+      if (store.runInTransaction) {
+        // The listeners' effects and the "done" mark commit together, or neither does.
+        await store.runInTransaction(key, event, dispatch, { now: Date.now() });
+        return;
+      }
+      await dispatch();
+    } catch (cause) {
+      if (failed === undefined) {
+        // The transaction itself failed (begin, lock, commit): nothing of it stands, and the
+        // lease runs out into a retry. Not the listeners' failure, so not counted as theirs.
+        this.#context.report(new WebhookError("store_unavailable", "The inbox could not run the delivery's transaction.", { cause }));
+        return;
+      }
+      const error = failed.error as WebhookError;
+      this.#context.report(error);
       const retryAt = attempts >= maxAttempts ? undefined : Date.now() + backoffDelay(attempts, this.#settings);
-      const message = (error as WebhookError).errors?.map(String).join("; ") ?? String(error);
+      const message = error.errors?.map(String).join("; ") ?? String(error);
       await this.#quietly(() => store.fail(key, { error: message.slice(0, 2000), retryAt, now: Date.now() }));
       return;
     }
@@ -152,6 +232,7 @@ export class InboxWorker {
 
   /** Stops polling and waits (at most `timeoutMs`) for running attempts. */
   async close(timeoutMs: number): Promise<void> {
+    this.#closed = true;
     clearInterval(this.#timer);
     this.#timer = undefined;
     await settleWithin([...this.#inFlight], timeoutMs);
