@@ -186,6 +186,22 @@ describe("createBullmqWorker", () => {
     ]);
   });
 
+  test("a listener failure is logged as the queue's to retry, not as an answer the sender will act on", async () => {
+    const queue = freshQueue(opened, connection);
+    const ingest = createMisskeyReceiver({ secret, queue: new BullmqHandoff(queue, { maxAttempts: 1 }) });
+    const lines: string[] = [];
+    const logger = { error: (_fields: object, message: string) => void lines.push(message), warn: () => {}, info: () => {} };
+    const worker = createMisskeyReceiver({ secret, logger }).on("note", () => {
+      throw new Error("no");
+    });
+    await ingest.receive(note("x"));
+    opened.add(createBullmqWorker(worker, { connection, queue: queue.name }));
+    await until(() => lines.length === 1);
+    expect(lines[0]).toBe(
+      'A listener failed for "note". The job stays in its queue: retried with backoff, then kept failed (queue.getFailed(), job.retry()).',
+    );
+  });
+
   test("what is not a receiver, or no queue name, is refused with the reason", () => {
     const receiver = createMisskeyReceiver({ secret });
     expect(() => createBullmqWorker({} as never, { connection, queue: "q" })).toThrow(

@@ -14,7 +14,7 @@ import { runPipeline, type Pipeline } from "./pipeline.js";
 import { Emitter, type ErrorListener } from "./delivery/emitter.js";
 import type { ResolvedOptions } from "./options.js";
 import type { EventSchemas, ProviderProtocol } from "./protocol.js";
-import { reportError } from "./report-error.js";
+import { reportError, type ReportingOptions } from "./report-error.js";
 import type { RouteMeta, UnknownWebhookEvent, WebhookEvent, WebhookEventBase, WebhookRequest, WebhookResponse } from "./types.js";
 
 /** Each known event name mapped to its typed event (`I`: the type of its delivery id). */
@@ -97,7 +97,7 @@ export class WebhookReceiver<
     this.#options = options;
     const answers = new AnswerPolicy(protocol.provider, protocol.resends);
     const reportAs =
-      (reporting: ResolvedOptions) =>
+      (reporting: ReportingOptions) =>
       (error: WebhookError): void => {
         reportError(error, this.#emitter.errorListeners, reporting, protocol);
       };
@@ -126,6 +126,7 @@ export class WebhookReceiver<
       : options.queue
         ? new QueueDelivery(context, options.queue, direct)
         : direct;
+    const reportJob = reportAs({ ...options, queued: true });
     this.#dispatcher = {
       provider: protocol.provider,
       dispatch: async (event, retry) => {
@@ -133,7 +134,7 @@ export class WebhookReceiver<
           // A job has no request: it gets a hooks token of its own.
           await observeDispatch(context, event, options.hooks && {}, retry);
         } catch (error) {
-          report(error as WebhookError);
+          reportJob(error as WebhookError);
           throw error;
         }
       },

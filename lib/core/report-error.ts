@@ -9,7 +9,10 @@ export interface ReportingReceiver {
   readonly resends: boolean;
 }
 
-type ReportingOptions = Pick<ResolvedOptions, "logger" | "logPayloads" | "ack" | "inbox">;
+export type ReportingOptions = Pick<ResolvedOptions, "logger" | "logPayloads" | "ack" | "inbox"> & {
+  /** A queued job's failure (a BullMQ worker): the queue retries it, not the sender. */
+  queued?: boolean;
+};
 
 /**
  * Tells the logger (the default stderr one unless the user gave theirs or `false`) and
@@ -86,6 +89,7 @@ function fateOf(error: WebhookError, listeners: number, options: ReportingOption
         : `Acknowledged with 200 anyway (${provider} never resends); ${held}`;
     case "handler_failed":
       if (options.inbox) return "The delivery stays in the inbox: retried with backoff, then left failed for replay.";
+      if (options.queued) return "The job stays in its queue: retried with backoff, then kept failed (queue.getFailed(), job.retry()).";
       if (!receiver.resends) return `Acknowledged with 200 anyway (${provider} never resends); ${held}`;
       if (options.ack === "immediate") return `Acknowledged with 200 already (ack: "immediate"); ${held}`;
       return `Answered ${error.status}: ${provider} will resend it.`;
