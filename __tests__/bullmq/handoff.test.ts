@@ -1,4 +1,4 @@
-import { Worker, type ConnectionOptions, type Job } from "bullmq";
+import { Queue, Worker, type ConnectionOptions, type Job } from "bullmq";
 import { BullmqHandoff, createBullmqWorker, jobIdOfKey, keyOfJobId, type BullmqDeliveryData } from "../../lib/bullmq/index.js";
 import { createMisskeyReceiver, createOkskyReceiver, isUnstorableRecordError } from "../../lib/index.js";
 import type { NewInboxRecord } from "../../lib/inbox/types.js";
@@ -8,6 +8,7 @@ import { startRedisServer, type RedisServer } from "../helpers/redis-server.js";
 import { freshQueue, Opened, sleep, until } from "./support.js";
 
 const secret = "s3cret";
+const note = (text: string) => misskeyDelivery("note", { secret, overrides: { body: { note: { text } } } });
 let redis: RedisServer;
 let connection: ConnectionOptions;
 const opened = new Opened();
@@ -67,7 +68,6 @@ describe("BullmqHandoff", () => {
       if (e.payload.body.note.text === "hold") await new Promise<void>((resolve) => (release = resolve));
       if (e.payload.body.note.text === "fail") throw new Error("listener down");
     });
-    const note = (text: string) => misskeyDelivery("note", { secret, overrides: { body: { note: { text } } } });
     const [waiting, active, completed, failed] = [note("wait"), note("hold"), note("done"), note("fail")];
     const state = (d: typeof waiting) => queue.getJobState(jobIdOfKey(`misskey:${d.payload.eventId}`));
     const duplicate = { ok: true, duplicate: true };
@@ -148,6 +148,15 @@ describe("BullmqHandoff", () => {
     expect(await queue.count()).toBe(0);
   });
 
+  test("a job over the queue's own sizeLimit is unstorable (422), not an outage", async () => {
+    const queue = opened.add(new Queue(`limited-${process.pid}`, { connection, defaultJobOptions: { sizeLimit: 2000 } }));
+    const receiver = createMisskeyReceiver({ secret, queue: new BullmqHandoff(queue), logger: false });
+    const small = await receiver.receive(note("x"));
+    const large = await receiver.receive(note("x".repeat(3000)));
+    expect([small.status, large.status, bodyOf(large).error]).toEqual([200, 422, "unstorable_payload"]);
+    expect(await queue.count()).toBe(1);
+  });
+
   test("options are checked at construction", () => {
     const queue = freshQueue(opened, connection);
     expect(() => new BullmqHandoff({} as never)).toThrow("BullmqHandoff needs a BullMQ Queue (new Queue(name, { connection })).");
@@ -155,6 +164,13 @@ describe("BullmqHandoff", () => {
       "BullmqHandoff: maxAttempts must be a positive whole number, got 0.",
     );
     expect(() => new BullmqHandoff(queue, { timeoutMs: 1.5 })).toThrow("timeoutMs must be a positive whole number, got 1.5.");
+    expect(() => new BullmqHandoff(queue, { backoffMs: "1000" as never })).toThrow(
+      "backoffMs must be a positive whole number, got '1000'.",
+    );
+    expect(() => new BullmqHandoff(queue, { attempts: 5 } as never)).toThrow(
+      'BullmqHandoff: unknown option "attempts" (known: maxAttempts, backoffMs, maxBackoffMs, keepCompletedMs, timeoutMs).',
+    );
+    expect(() => new BullmqHandoff(queue, { maxAttempts: undefined })).not.toThrow();
   });
 });
 

@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
+import { inspect } from "node:util";
 import type { JobsOptions, Queue } from "bullmq";
 import { TIMED_OUT, withTimeout } from "../core/with-timeout.js";
 import type { DeliveryQueue } from "../inbox/delivery-queue.js";
 import type { NewInboxRecord } from "../inbox/types.js";
-import { storedJson } from "../inbox/unstorable.js";
+import { errorMessage } from "../inbox/error-message.js";
+import { storedJson, UnstorableRecordError } from "../inbox/unstorable.js";
 import { DELIVERY_BACKOFF, type DeliveryBackoff } from "./delivery-backoff.js";
 import { deliveryJobData, type BullmqDeliveryData } from "./delivery-job.js";
 import { jobIdOfKey } from "./job-id.js";
@@ -55,19 +57,7 @@ export class BullmqHandoff implements DeliveryQueue {
 
   constructor(queue: Queue, options: BullmqHandoffOptions = {}) {
     if (!isQueue(queue)) throw new TypeError("BullmqHandoff needs a BullMQ Queue (new Queue(name, { connection })).");
-    const settings = {
-      maxAttempts: 5,
-      backoffMs: 1000,
-      maxBackoffMs: 300_000,
-      keepCompletedMs: 24 * 3_600_000,
-      timeoutMs: 2000,
-      ...options,
-    };
-    for (const [name, value] of Object.entries(settings)) {
-      if (!Number.isSafeInteger(value) || value < 1) {
-        throw new TypeError(`BullmqHandoff: ${name} must be a positive whole number, got ${String(value)}.`);
-      }
-    }
+    const settings = resolveOptions(options);
     const backoff: DeliveryBackoff = { type: DELIVERY_BACKOFF, delay: settings.backoffMs, maxDelay: settings.maxBackoffMs };
     this.#queue = queue as HandoffQueue;
     this.#timeoutMs = settings.timeoutMs;
@@ -98,12 +88,44 @@ export class BullmqHandoff implements DeliveryQueue {
 
   async #add(record: NewInboxRecord, enqueueId: string): Promise<boolean> {
     const jobId = jobIdOfKey(record.key);
-    await this.#queue.add(record.name, deliveryJobData(record, enqueueId), { ...this.#jobOptions, jobId });
+    try {
+      await this.#queue.add(record.name, deliveryJobData(record, enqueueId), { ...this.#jobOptions, jobId });
+    } catch (error) {
+      // The queue's own `sizeLimit` (defaultJobOptions): final, whatever Redis does.
+      if (/^The size of job .* exceeds the limit/.test(errorMessage(error))) {
+        throw new UnstorableRecordError(`The job is larger than the queue's sizeLimit.`, { cause: error });
+      }
+      throw error;
+    }
     // BullMQ returns a job either way: whether it is ours is in what Redis holds.
     const job = await this.#queue.getJob(jobId);
     // Gone already (removed by hand, or a tiny keepCompletedMs): ours is the likelier story.
     return job === undefined || job.data.enqueueId === enqueueId;
   }
+}
+
+const DEFAULTS: Required<BullmqHandoffOptions> = {
+  maxAttempts: 5,
+  backoffMs: 1000,
+  maxBackoffMs: 300_000,
+  keepCompletedMs: 24 * 3_600_000,
+  timeoutMs: 2000,
+};
+
+/** The options with defaults applied; a wrong or unknown one throws at start-up, with its name. */
+function resolveOptions(options: BullmqHandoffOptions): Required<BullmqHandoffOptions> {
+  const settings = { ...DEFAULTS };
+  for (const [name, value] of Object.entries(options as Record<string, unknown>)) {
+    if (!Object.hasOwn(DEFAULTS, name)) {
+      throw new TypeError(`BullmqHandoff: unknown option "${name}" (known: ${Object.keys(DEFAULTS).join(", ")}).`);
+    }
+    if (value === undefined) continue;
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+      throw new TypeError(`BullmqHandoff: ${name} must be a positive whole number, got ${inspect(value)}.`);
+    }
+    settings[name as keyof BullmqHandoffOptions] = value;
+  }
+  return settings;
 }
 
 function isQueue(value: unknown): value is Queue {

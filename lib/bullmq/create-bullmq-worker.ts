@@ -44,8 +44,8 @@ export function createBullmqWorker(
     throw new TypeError('createBullmqWorker: options.queue must be the queue\'s name (e.g. "webhooks").');
   }
   const worker = new Worker<BullmqDeliveryData, void>(queue, (job) => runJob(job, dispatchers), {
-    concurrency: 8,
     ...workerOptions,
+    concurrency: workerOptions.concurrency ?? 8,
     settings: { ...settings, backoffStrategy: deliveryBackoffStrategy(settings?.backoffStrategy) },
   });
   // Without a listener BullMQ prints each connection error itself; the receiver reports them instead.
