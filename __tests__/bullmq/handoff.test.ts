@@ -204,6 +204,24 @@ describe("Redis down", () => {
     expect(runs).toBe(1);
   }, 30_000);
 
+  test("a stalled Redis (SIGSTOP): 503 within timeoutMs; the add already sent lands on resume and the resend is a duplicate", async () => {
+    const queue = freshQueue(opened, connection);
+    const ingest = createMisskeyReceiver({ secret, queue: new BullmqHandoff(queue, { timeoutMs: 300 }), logger: false });
+    await queue.waitUntilReady();
+    const d = misskeyDelivery("note", { secret });
+    await redis.pause();
+    try {
+      const down = await ingest.receive(d);
+      expect([down.status, bodyOf(down).error]).toEqual([503, "store_unavailable"]);
+    } finally {
+      await redis.resume();
+    }
+    const id = jobIdOfKey(`misskey:${d.payload.eventId}`);
+    await until(async () => (await queue.getJob(id)) !== undefined, 10_000, "the late job");
+    expect(bodyOf(await ingest.receive(d))).toEqual({ ok: true, duplicate: true });
+    expect(await queue.count()).toBe(1);
+  }, 30_000);
+
   test("a provider that never resends (OK SKY) gets its listeners run here when the queue cannot take the job", async () => {
     const queue = freshQueue(opened, connection);
     const oksky = createOkskyReceiver({ secret, queue: new BullmqHandoff(queue, { timeoutMs: 200 }), logger: false });
