@@ -44,7 +44,7 @@ type HandoffQueue = Pick<Queue<BullmqDeliveryData>, "add" | "getJob" | "name">;
  * (`jobIdOfKey`), so a resend adds nothing and is answered as a duplicate while its job is
  * waiting, active, delayed, failed, or completed less than `keepCompletedMs` ago. Workers
  * built from the same receiver (`createBullmqWorker`) run the listeners. The queue is
- * yours: `close()` leaves it open.
+ * yours: `receiver.close()` leaves it open.
  *
  * @example
  * const queue = new Queue("webhooks", { connection });
