@@ -6,6 +6,7 @@
 // Env: BENCH_DURATION (s per round, default 3), BENCH_ROUNDS (default 5), BENCH_WARMUP
 // (s per server before the first round, default 2), BENCH_CONNECTIONS (default 50),
 // BENCH_ONLY (comma-separated substrings of scenario ids), BENCH_ABUSE (0 to skip),
+// BENCH_STORES (0 to skip the cost per delivery of each store, bench/stores.mjs),
 // BENCH_VARIANT (a directory holding another build of this package, with its own
 // package.json, dist/ and bench/: each of our scenarios is run a second time, as
 // "<id>+variant", against that build, in the same rounds; how hot-path changes are measured).
@@ -201,6 +202,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (process.env.BENCH_ABUSE !== "0") {
     const { runAbuse } = await import("./abuse.mjs");
     await runAbuse();
+  }
+  if (process.env.BENCH_STORES !== "0") {
+    const { runStores } = await import("./stores.mjs");
+    await runStores();
   }
   if (broken.length > 0) process.exitCode = 1;
 }
