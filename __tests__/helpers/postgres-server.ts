@@ -45,8 +45,8 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     asRoot ? command("runuser", ["-u", "postgres", "--", join(bin, tool), ...args]) : command(join(bin, tool), args);
   const settings = `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=off -c max_connections=200`;
   const start = async (): Promise<void> => {
-    await run("pg_ctl", ["start", "-w", "-t", "30", "-D", data, "-l", join(dir, "log"), "-o", settings]).catch((error: Error) => {
-      throw new Error(`${error.message}\n${readLog(join(dir, "log"))}`);
+    await run("pg_ctl", ["start", "-w", "-t", "30", "-D", data, "-l", join(dir, "log"), "-o", settings]).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${readLog(join(dir, "log"))}`);
     });
     await waitForSelect(url);
   };

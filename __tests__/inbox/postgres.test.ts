@@ -1,0 +1,184 @@
+import pg from "pg";
+import { PostgresInbox } from "../../lib/inbox/postgres.js";
+import { postgresInboxSchema } from "../../lib/inbox/postgres-schema.js";
+import { isRecordFailure } from "../../lib/inbox/store-failure.js";
+import { isUnstorableRecordError } from "../../lib/inbox/unstorable.js";
+import { startPostgresServer, type PostgresServer } from "../helpers/postgres-server.js";
+import { describeInboxContract } from "./contract.js";
+import { newRecord } from "./new-record.js";
+
+let server: PostgresServer;
+const pools: pg.Pool[] = [];
+let tables = 0;
+
+beforeAll(async () => {
+  server = await startPostgresServer();
+}, 60_000);
+afterAll(async () => {
+  await Promise.all(pools.map((pool) => pool.end()));
+  await server.stop();
+});
+
+function pool(): pg.Pool {
+  const made = new pg.Pool({ connectionString: server.url, max: 5 });
+  pools.push(made);
+  return made;
+}
+
+const LEASE = 30_000;
+const failure = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+
+// Two pools, as two instances behind a load balancer would have; a fresh table per test.
+describeInboxContract("PostgresInbox", async (options) => {
+  const table = `contract_${++tables}`;
+  const store = new PostgresInbox({ connectionString: server.url, table, ...options });
+  const twin = new PostgresInbox({ connectionString: server.url, table, ...options });
+  await store.createSchema();
+  return { store, twin };
+});
+
+describe("PostgresInbox schema", () => {
+  test("createSchema is idempotent: twice in a row, and six times at once from two pools", async () => {
+    const one = new PostgresInbox({ pool: pool(), table: "schema_twice" });
+    await one.createSchema();
+    await one.add(newRecord(), { leaseMs: LEASE, now: Date.now() });
+    await one.createSchema();
+    expect((await one.counts()).pending).toBe(1);
+    const [a, b] = [pool(), pool()];
+    const inboxes = Array.from({ length: 6 }, (_, i) => new PostgresInbox({ pool: i % 2 ? a : b, table: "app_concurrent.inbox" }));
+    await Promise.all(inboxes.map((inbox) => inbox.createSchema()));
+    expect(await inboxes[0]!.counts()).toEqual({ pending: 0, failed: 0, done: 0 });
+  });
+
+  test.each([
+    ['"myschema"."webhook_inbox"', "myschema", "webhook_inbox"],
+    ["App.Webhook_Inbox", "app", "webhook_inbox"],
+    ['"Odd ""Name"""', "public", 'Odd "Name"'],
+  ])("table %s is created and used as %s.%s", async (table, schema, name) => {
+    const p = pool();
+    const inbox = new PostgresInbox({ pool: p, table });
+    await inbox.createSchema();
+    const record = newRecord();
+    await inbox.add(record, { leaseMs: LEASE, now: Date.now() });
+    const { rows } = await p.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2",
+      [schema, name],
+    );
+    expect(rows[0]!.n).toBe(1);
+    expect((await inbox.get(record.key))?.key).toBe(record.key);
+    expect(postgresInboxSchema({ table })).toContain("CREATE TABLE IF NOT EXISTS");
+  });
+
+  test.each(['x"; DROP TABLE y; --', "1abc", "a.b.c", "", '""', '"unterminated', "a b", "a.", ".a", "x".repeat(60)])(
+    "refuses the table name %j",
+    (table) => {
+      expect(() => new PostgresInbox({ pool: pool(), table })).toThrow(TypeError);
+    },
+  );
+
+  test("postgresInboxSchema() is the SQL createSchema runs, with text (not jsonb) payloads and bigint times", () => {
+    const sql = postgresInboxSchema();
+    expect(sql).toContain('CREATE TABLE IF NOT EXISTS "ewr_inbox"');
+    expect(sql).toMatch(/payload +text,/);
+    expect(sql).toMatch(/received_at +bigint NOT NULL/);
+    expect(sql).toContain('CREATE INDEX IF NOT EXISTS "ewr_inbox_due" ON "ewr_inbox" (status, next_attempt_at)');
+    expect(postgresInboxSchema({ table: "app.inbox" })).toMatch(/^CREATE SCHEMA IF NOT EXISTS "app";/);
+  });
+
+  test("a missing table is an error saying to call createSchema", async () => {
+    const inbox = new PostgresInbox({ pool: pool(), table: "never_created" });
+    const error = await failure(inbox.add(newRecord(), { leaseMs: LEASE, now: Date.now() }));
+    expect(String(error)).toContain("The inbox table never_created does not exist: call `await inbox.createSchema()`");
+    expect(isRecordFailure(error)).toBe(false);
+  });
+
+  test("needs exactly one of pool and connectionString", () => {
+    expect(() => new PostgresInbox({})).toThrow("PostgresInbox needs either `pool` (a pg.Pool) or `connectionString`, not both.");
+    expect(() => new PostgresInbox({ pool: pool(), connectionString: server.url })).toThrow(/either `pool`/);
+    // @ts-expect-error: a URL is not a pool
+    expect(() => new PostgresInbox({ pool: server.url })).toThrow("`pool` must be a pg.Pool");
+    expect(() => new PostgresInbox({ pool: pool(), retainMs: 0 })).toThrow("retainMs must be a positive integer");
+  });
+});
+
+describe("PostgresInbox records", () => {
+  let inbox: PostgresInbox;
+  let p: pg.Pool;
+  beforeAll(async () => {
+    p = pool();
+    inbox = new PostgresInbox({ pool: p, table: "records" });
+    await inbox.createSchema();
+  });
+
+  test("payload and meta are kept as the exact JSON text given (key order, \\u0000 inside strings)", async () => {
+    const record = newRecord({ payload: { z: 1, a: "nul\u0000 inside", m: [{ y: 1, b: 2 }] } });
+    await inbox.add(record, { leaseMs: LEASE, now: Date.now() });
+    const { rows } = await p.query<{ payload: string }>("SELECT payload FROM records WHERE key = $1", [record.key]);
+    expect(rows[0]!.payload).toBe(JSON.stringify(record.payload));
+    expect((await inbox.get(record.key))?.payload).toEqual(record.payload);
+  });
+
+  test.each([
+    ["key", { key: "misskey:a\u0000b" }],
+    ["deliveryId", { deliveryId: "a\u0000b" }],
+    ["name", { name: "note\u0000" }],
+  ])("a NUL character in the %s is refused as unstorable (422), not as an outage", async (_, overrides) => {
+    const record = newRecord(overrides);
+    const error = await failure(inbox.add(record, { leaseMs: LEASE, now: Date.now() }));
+    expect(isUnstorableRecordError(error)).toBe(true);
+    expect(isRecordFailure(error)).toBe(true);
+    expect(String(error)).toContain("SQLSTATE 22021");
+  });
+
+  test("a key too large for its index is refused as unstorable", async () => {
+    const key = `misskey:${Array.from({ length: 400_000 }, () => Math.random().toString(36).slice(2, 3)).join("")}`;
+    const error = await failure(inbox.add(newRecord({ key }), { leaseMs: LEASE, now: Date.now() }));
+    expect(isUnstorableRecordError(error)).toBe(true);
+    expect(String(error)).toContain("SQLSTATE 54000");
+  });
+
+  test("an unreachable server is an outage (503), never unstorable", async () => {
+    const dead = new PostgresInbox({ connectionString: "postgres://postgres@127.0.0.1:1/postgres" });
+    const started = Date.now();
+    const error = await failure(dead.add(newRecord(), { leaseMs: LEASE, now: Date.now() }));
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(error).toMatchObject({ code: "ECONNREFUSED" });
+    expect(isRecordFailure(error)).toBe(false);
+    await dead.close();
+  });
+
+  test("ten pools leasing at once share out the records without overlap (SKIP LOCKED)", async () => {
+    const now = Date.now();
+    const inboxes = Array.from({ length: 10 }, () => new PostgresInbox({ pool: pool(), table: "ten" }));
+    await inboxes[0]!.createSchema();
+    const records = Array.from({ length: 300 }, () => newRecord());
+    await Promise.all(records.map((record) => inboxes[0]!.add(record, { leaseMs: 1, now })));
+    const drain = async (one: PostgresInbox) => {
+      const keys: string[] = [];
+      for (let batch; (batch = await one.leaseDue({ limit: 3, leaseMs: 60_000, now: now + 10 })).length > 0;) {
+        keys.push(...batch.map((r) => r.key));
+      }
+      return keys;
+    };
+    const taken = (await Promise.all(inboxes.map(drain))).flat();
+    expect(taken.sort()).toEqual(records.map((r) => r.key).sort());
+    expect(await inboxes[1]!.counts()).toEqual({ pending: 300, failed: 0, done: 0 });
+  });
+
+  test("a record leased by a worker that crashed (its pool gone) becomes due again when the lease runs out", async () => {
+    const now = Date.now();
+    const crashed = new PostgresInbox({ connectionString: server.url, table: "records" });
+    const record = newRecord({ provider: "crashy" });
+    await inbox.add(record, { leaseMs: 1, now });
+    const [leased] = await crashed.leaseDue({ limit: 5, leaseMs: LEASE, now: now + 5, provider: "crashy" });
+    expect(leased).toMatchObject({ key: record.key, attempts: 2 });
+    await crashed.close(); // never completed
+    expect(await inbox.leaseDue({ limit: 5, leaseMs: LEASE, now: now + 5 + LEASE - 1, provider: "crashy" })).toEqual([]);
+    const [again] = await inbox.leaseDue({ limit: 5, leaseMs: LEASE, now: now + 5 + LEASE, provider: "crashy" });
+    expect(again).toMatchObject({ key: record.key, attempts: 3, status: "pending" });
+  });
+});
