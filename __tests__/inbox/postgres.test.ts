@@ -182,3 +182,160 @@ describe("PostgresInbox records", () => {
     expect(again).toMatchObject({ key: record.key, attempts: 3, status: "pending" });
   });
 });
+
+describe("PostgresInbox runInTransaction (transactional: true)", () => {
+  let inbox: PostgresInbox<pg.PoolClient>;
+  let p: pg.Pool;
+  const now = Date.now();
+  const rowsOf = async (id: string) => (await p.query("SELECT * FROM app_effects WHERE delivery = $1", [id])).rowCount;
+  beforeAll(async () => {
+    p = pool();
+    inbox = new PostgresInbox({ pool: p, table: "tx_inbox", transactional: true });
+    await inbox.createSchema();
+    await p.query("CREATE TABLE app_effects (delivery text PRIMARY KEY)");
+  });
+  const run = (key: string, event: object, attempt: () => Promise<void>) => inbox.runInTransaction!(key, event, attempt, { now: now + 1 });
+  const insertFor = (event: { id: string }) => inbox.transactionOf(event).query("INSERT INTO app_effects VALUES ($1)", [event.id]);
+
+  test("a listener that succeeds leaves exactly one row and the record done, committed together", async () => {
+    const record = newRecord();
+    await inbox.add(record, { leaseMs: LEASE, now });
+    const event = { id: record.key };
+    expect(await run(record.key, event, () => insertFor(event).then(() => undefined))).toBe(true);
+    expect(await rowsOf(record.key)).toBe(1);
+    expect(await inbox.get(record.key)).toMatchObject({ status: "done", updatedAt: now + 1 });
+    // Done: a second run (a stale lease, a replay race) is not the caller's to run.
+    const attempt = jest.fn(() => Promise.resolve());
+    expect(await run(record.key, event, attempt)).toBe(false);
+    expect(attempt).not.toHaveBeenCalled();
+    expect(await rowsOf(record.key)).toBe(1);
+  });
+
+  test("a listener that throws after writing leaves no row and the record pending; fail() then records it", async () => {
+    const record = newRecord();
+    await inbox.add(record, { leaseMs: LEASE, now });
+    const event = { id: record.key };
+    const error = await failure(
+      run(record.key, event, async () => {
+        await insertFor(event);
+        throw new Error("listener threw");
+      }),
+    );
+    expect(String(error)).toBe("Error: listener threw");
+    expect(await rowsOf(record.key)).toBe(0);
+    expect(await inbox.get(record.key)).toMatchObject({ status: "pending", attempts: 1 });
+    await inbox.fail(record.key, { error: "listener threw", retryAt: undefined, now: now + 2 });
+    expect(await inbox.get(record.key)).toMatchObject({ status: "failed", lastError: "listener threw" });
+    expect(await run(record.key, event, () => Promise.resolve())).toBe(false);
+  });
+
+  test("a second run on the same key while the first holds it resolves false at once, without calling its attempt", async () => {
+    const record = newRecord();
+    await inbox.add(record, { leaseMs: LEASE, now });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const event = { id: record.key };
+    const first = run(record.key, event, async () => {
+      await insertFor(event);
+      entered();
+      await held;
+    });
+    await inside;
+    const second = jest.fn(() => Promise.resolve());
+    const other = new PostgresInbox({ pool: pool(), table: "tx_inbox", transactional: true });
+    const started = Date.now();
+    expect(await other.runInTransaction!(record.key, { id: record.key }, second, { now })).toBe(false);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(second).not.toHaveBeenCalled();
+    release();
+    expect(await first).toBe(true);
+    expect(await rowsOf(record.key)).toBe(1);
+  });
+
+  test("a statement that failed inside the listener (error caught there) rolls everything back and rejects", async () => {
+    const record = newRecord();
+    await inbox.add(record, { leaseMs: LEASE, now });
+    const event = { id: record.key };
+    const error = await failure(
+      run(record.key, event, async () => {
+        await insertFor(event);
+        await inbox
+          .transactionOf(event)
+          .query("SELECT * FROM no_such_table")
+          .catch(() => undefined);
+      }),
+    );
+    expect(String(error)).toContain("was rolled back: a statement in it failed");
+    expect(await rowsOf(record.key)).toBe(0);
+    expect(await inbox.get(record.key)).toMatchObject({ status: "pending" });
+  });
+
+  test("a connection killed while the listener runs rejects the run (no crash); the record stays pending for a retry", async () => {
+    const record = newRecord();
+    await inbox.add(record, { leaseMs: LEASE, now });
+    const event = { id: record.key };
+    const error = await failure(
+      run(record.key, event, async () => {
+        await insertFor(event);
+        const { rows } = await inbox.transactionOf(event).query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+        await pool().query("SELECT pg_terminate_backend($1)", [rows[0]!.pid]);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }),
+    );
+    expect(error).toBeDefined();
+    expect(await rowsOf(record.key)).toBe(0);
+    expect(await inbox.get(record.key)).toMatchObject({ status: "pending" });
+    expect(await run(record.key, event, () => insertFor(event).then(() => undefined))).toBe(true);
+    expect(await rowsOf(record.key)).toBe(1);
+  });
+
+  test("transactionOf outside a transaction throws a clear TypeError", async () => {
+    const event = { id: "x" };
+    expect(() => inbox.transactionOf(event)).toThrow(
+      /^transactionOf\(event\): this event has no transaction running: call it from a listener/,
+    );
+    expect(() => inbox.transactionOf(event)).toThrow(TypeError);
+    const record = newRecord();
+    await inbox.add(record, { leaseMs: LEASE, now });
+    await run(record.key, event, () => Promise.resolve());
+    expect(() => inbox.transactionOf(event)).toThrow(TypeError);
+    const plain = new PostgresInbox({ pool: p, table: "tx_inbox" });
+    expect(plain.runInTransaction).toBeUndefined();
+    expect(() => plain.transactionOf(event)).toThrow("this PostgresInbox is not transactional; create it with `transactional: true`.");
+  });
+});
+
+describe("PostgresInbox and the pool's idle connections", () => {
+  const terminateIdle = async (p: pg.Pool) => {
+    const admin = pool();
+    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", ["idle-test"]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return p;
+  };
+
+  test("a pool without an 'error' listener gets one (onPoolError): an idle connection killed does not crash the process", async () => {
+    const p = new pg.Pool({ connectionString: server.url, application_name: "idle-test" });
+    pools.push(p);
+    const reported: Error[] = [];
+    const inbox = new PostgresInbox({ pool: p, table: "idle", onPoolError: (error) => reported.push(error) });
+    await inbox.createSchema();
+    await inbox.counts();
+    await terminateIdle(p);
+    expect(reported.length).toBe(1);
+    expect(reported[0]?.message).toContain("terminating connection");
+    expect(await inbox.counts()).toMatchObject({ failed: 0 });
+    await inbox.close();
+    expect(p.listenerCount("error")).toBe(0);
+  });
+
+  test("a pool with an 'error' listener of its own is left alone", async () => {
+    const p = new pg.Pool({ connectionString: server.url });
+    pools.push(p);
+    p.on("error", () => undefined);
+    const reported: Error[] = [];
+    new PostgresInbox({ pool: p, onPoolError: (error) => reported.push(error) });
+    expect(p.listenerCount("error")).toBe(1);
+  });
+});

@@ -43,15 +43,17 @@ export async function runInTransaction<Client extends PgPoolClient>(
     } finally {
       bound.delete(event);
     }
-    await client.query(`UPDATE ${table.qualified} SET status = 'done', next_attempt_at = $2, updated_at = $2 WHERE key = $1`, [key, now]);
-    const commit = await client.query("COMMIT");
     // A statement that failed inside the listener (and was caught there) aborted the
-    // transaction: PostgreSQL answers COMMIT with a ROLLBACK, and nothing was written.
-    if (commit.command === "ROLLBACK") {
-      throw new Error(
-        `The transaction of ${key} was rolled back: a statement in it failed (a listener caught the error), so nothing was committed.`,
-      );
-    }
+    // transaction: nothing of it can be committed (25P02; or COMMIT answered ROLLBACK).
+    const done = await client
+      .query(`UPDATE ${table.qualified} SET status = 'done', next_attempt_at = $2, updated_at = $2 WHERE key = $1`, [key, now])
+      .catch((error: unknown) => {
+        throw codeOf(error) === "25P02" ? rolledBack(key, error) : error;
+      });
+    // Locked and pending: only a listener deleting the record could make this 0.
+    if (done.rowCount !== 1) throw new Error(`The record ${key} was removed during its own attempt; nothing was committed.`);
+    const commit = await client.query("COMMIT");
+    if (commit.command === "ROLLBACK") throw rolledBack(key, undefined);
     return true;
   } catch (error) {
     await client.query("ROLLBACK").catch((rollbackError: unknown) => {
@@ -63,4 +65,15 @@ export async function runInTransaction<Client extends PgPoolClient>(
     // With an error the pool discards the client rather than hand out a broken connection.
     client.release(broken);
   }
+}
+
+function rolledBack(key: string, cause: unknown): Error {
+  return new Error(
+    `The transaction of ${key} was rolled back: a statement in it failed (and a listener caught the error), so nothing was committed.`,
+    { cause },
+  );
+}
+
+function codeOf(error: unknown): unknown {
+  return typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
 }
