@@ -114,12 +114,17 @@ const LOCK_SPACE = 0x45575249 | 0;
  * the table missing, and the second fails on a duplicate type).
  */
 export async function createSchema(pool: PgPool, table: TableName): Promise<void> {
+  await createSchemaWith(pool, table, schemaSql(table));
+}
+
+/** Runs `sql` as {@link createSchema} does: in one transaction, under the table's advisory lock. */
+export async function createSchemaWith(pool: PgPool, table: TableName, sql: string): Promise<void> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
     await client.query("BEGIN");
     await client.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [LOCK_SPACE, table.qualified]);
-    await client.query(schemaSql(table));
+    await client.query(sql);
     await client.query("COMMIT");
   } catch (error) {
     await client.query("ROLLBACK").catch((rollbackError: unknown) => {
