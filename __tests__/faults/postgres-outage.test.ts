@@ -107,3 +107,38 @@ describe("PostgresInbox while PostgreSQL is killed and restarted mid-load", () =
     );
   }, 60_000);
 });
+
+describe("PostgresInbox: a record PostgreSQL refuses is final, an outage is not", () => {
+  test("a delivery id with a NUL character is answered 422 unstorable_payload; with the server down, 503 store_unavailable", async () => {
+    const store = new PostgresInbox({ connectionString: server.url, table: "refusals", onPoolError: () => undefined });
+    await store.createSchema();
+    const receiver = createMisskeyReceiver({ secret: SECRET, dispatchTimeoutMs: 200, inbox: { store, pollIntervalMs: 50 } });
+    receivers.push(receiver);
+    const log = errorLog();
+    receiver.onError(log.listener);
+    const served = await listen({ "/hooks/misskey": receiver.router });
+    try {
+      const refused = await post(
+        served.port,
+        "/hooks/misskey",
+        misskeyDelivery("note", { secret: SECRET, overrides: { eventId: "evt\u0000nul" } }),
+      );
+      expect(refused.status).toBe(422);
+      expect(refused.body).toMatchObject({ error: "unstorable_payload" });
+      expect(log.codes()).toEqual(["unstorable_payload"]);
+      expect((log.errors[0]!.cause as { code?: string }).code).toBeUndefined();
+      expect((log.errors[0]!.cause as { cause?: { code?: string } }).cause?.code).toBe("22021");
+      await server.kill();
+      try {
+        const down = await post(served.port, "/hooks/misskey", misskeyDelivery("note", { secret: SECRET }));
+        expect(down.status).toBe(503);
+        expect(down.body).toMatchObject({ error: "store_unavailable" });
+      } finally {
+        await server.restart();
+      }
+    } finally {
+      await served.close();
+      await store.close();
+    }
+  }, 30_000);
+});
