@@ -29,12 +29,12 @@ const POSTGRES_ROOT = "/usr/lib/postgresql";
  *
  * Runs as `postgres` (through `runuser`) when we are root: PostgreSQL refuses root.
  *
- * `fsync=off`, for speed on a shared test machine. A SIGKILL of the server (what
+ * `fsync=off` unless asked, for speed on a shared test machine. A SIGKILL of the server (what
  * `kill()` does) still keeps every committed transaction: the WAL is written to the
  * kernel before COMMIT returns, and the kernel's page cache outlives the process.
  * fsync only matters when the operating system or the machine goes down.
  */
-export async function startPostgresServer(): Promise<PostgresServer> {
+export async function startPostgresServer({ fsync = false }: { fsync?: boolean } = {}): Promise<PostgresServer> {
   const bin = postgresBin();
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "ewr-pg-"));
@@ -43,7 +43,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   if (asRoot) chownSync(dir, postgresId("u"), postgresId("g"));
   const run = (tool: string, args: string[]) =>
     asRoot ? command("runuser", ["-u", "postgres", "--", join(bin, tool), ...args]) : command(join(bin, tool), args);
-  const settings = `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=off -c max_connections=200`;
+  const settings = `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=${fsync ? "on" : "off"} -c max_connections=200`;
   const start = async (): Promise<void> => {
     await run("pg_ctl", ["start", "-w", "-t", "30", "-D", data, "-l", join(dir, "log"), "-o", settings]).catch((error: unknown) => {
       throw new Error(`${String(error)}\n${readLog(join(dir, "log"))}`);
