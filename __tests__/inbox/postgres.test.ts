@@ -184,7 +184,7 @@ describe("PostgresInbox records", () => {
 });
 
 describe("PostgresInbox runInTransaction (transactional: true)", () => {
-  let inbox: PostgresInbox<pg.PoolClient>;
+  let inbox: PostgresInbox<pg.Pool>;
   let p: pg.Pool;
   const now = Date.now();
   const rowsOf = async (id: string) => (await p.query("SELECT * FROM app_effects WHERE delivery = $1", [id])).rowCount;

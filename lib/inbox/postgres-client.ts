@@ -28,3 +28,12 @@ export function isPgPool(value: unknown): value is PgPool {
   const pool = value as Partial<PgPool> | null | undefined;
   return typeof pool === "object" && pool !== null && typeof pool.query === "function" && typeof pool.connect === "function";
 }
+
+// What a pool's `connect()` resolves: pg.Pool overloads it (a promise, or a callback), and
+// inference reads only the last overload of a single-signature pattern, so both are tried.
+type Single<P> = P extends { connect(): Promise<infer C> } ? C : never;
+type Double<P> = P extends { connect(): Promise<infer C>; connect(callback: never): void } ? C : never;
+type IsClient<C> = [C] extends [never] ? false : unknown extends C ? false : C extends PgPoolClient ? true : false;
+
+/** The client type a pool hands out (`pg.PoolClient` for a `pg.Pool`). */
+export type PgClientOf<P> = IsClient<Single<P>> extends true ? Single<P> : IsClient<Double<P>> extends true ? Double<P> : PgPoolClient;

@@ -1,4 +1,4 @@
-import type { PgPool, PgPoolClient } from "./postgres-client.js";
+import type { PgClientOf, PgPool, PgPoolClient } from "./postgres-client.js";
 import { holdPool, type HeldPool } from "./postgres-pool.js";
 import { asRecordFailure, fromPgRow, pgWhere, type PgRow } from "./postgres-rows.js";
 import { createSchema, DEFAULT_TABLE, parseTableName, type TableName } from "./postgres-schema.js";
@@ -7,9 +7,9 @@ import { byReceivedAsc, checkPositiveInteger, DEFAULT_LIST_LIMIT, DEFAULT_RETAIN
 import type { InboxFilter, InboxRecord, InboxStore, LeaseOptions, NewInboxRecord, PurgeFilter } from "./types.js";
 import { storedJson } from "./unstorable.js";
 
-export interface PostgresInboxOptions<Client extends PgPoolClient = PgPoolClient> {
+export interface PostgresInboxOptions<Pool extends PgPool = PgPool> {
   /** A `pg.Pool` of yours (closed by you, not by `close()`). Give this or `connectionString`. */
-  pool?: PgPool<Client>;
+  pool?: Pool;
   /**
    * A `postgres://` URL: the inbox makes its own pool (at most 10 connections, 5 s to
    * connect) and ends it on `close()`. Needs the optional peer dependency `pg`.
@@ -53,14 +53,14 @@ export interface PostgresInboxOptions<Client extends PgPoolClient = PgPoolClient
  * const inbox = new PostgresInbox({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) });
  * await inbox.createSchema();
  */
-export class PostgresInbox<Client extends PgPoolClient = PgPoolClient> implements InboxStore {
+export class PostgresInbox<Pool extends PgPool = PgPool> implements InboxStore {
   /** Present with `transactional: true` only: see {@link InboxStore.runInTransaction}. */
   readonly runInTransaction?: (key: string, event: object, attempt: () => Promise<void>, options: { now: number }) => Promise<boolean>;
-  readonly #held: HeldPool<Client>;
-  readonly #pool: PgPool<Client>;
+  readonly #held: HeldPool<PgPoolClient>;
+  readonly #pool: PgPool;
   readonly #table: TableName;
   readonly #retainMs: number;
-  readonly #bound = new WeakMap<object, Client>();
+  readonly #bound = new WeakMap<object, PgPoolClient>();
   #prunedAt = -Infinity;
 
   constructor({
@@ -70,7 +70,7 @@ export class PostgresInbox<Client extends PgPoolClient = PgPoolClient> implement
     retainMs = DEFAULT_RETAIN_MS,
     transactional = false,
     onPoolError,
-  }: PostgresInboxOptions<Client>) {
+  }: PostgresInboxOptions<Pool>) {
     this.#table = parseTableName(table);
     checkPositiveInteger("retainMs", retainMs);
     this.#retainMs = retainMs;
@@ -102,7 +102,7 @@ export class PostgresInbox<Client extends PgPoolClient = PgPoolClient> implement
    *   await inbox.transactionOf(event).query("INSERT INTO notes (id, text) VALUES ($1, $2)", [event.id, event.payload.body.note.text]);
    * });
    */
-  transactionOf(event: object): Client {
+  transactionOf(event: object): PgClientOf<Pool> {
     const client = this.#bound.get(event);
     if (client === undefined) {
       throw new TypeError(
