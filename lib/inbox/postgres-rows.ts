@@ -1,5 +1,4 @@
 import type { InboxRecord, InboxStatus, PurgeFilter } from "./types.js";
-import { UnstorableRecordError } from "./unstorable.js";
 
 /** One row of the inbox table as pg returns it: `bigint` columns come as strings. */
 export interface PgRow {
@@ -53,20 +52,4 @@ export function pgWhere(filter: PurgeFilter, first = 1): { sql: string; values: 
   if (filter.provider !== undefined) add("provider", "=", filter.provider);
   if (filter.before !== undefined) add("updated_at", "<", filter.before);
   return { sql: conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`, values };
-}
-
-/**
- * SQLSTATE classes that say "not this record", whatever the server's state: 22 data
- * exception (a NUL in text: 22021; a value out of range), 23 integrity constraint
- * violation, 54 program limit exceeded (a key too large for its index). Connection
- * failures (08), shutdowns (57P), resources (53) and the rest are outages.
- */
-const RECORD_CLASSES = /^(22|23|54)[0-9A-Z]{3}$/;
-
-/** `error` as an {@link UnstorableRecordError} where PostgreSQL refused the record itself; else as it is. */
-export function asRecordFailure(error: unknown): unknown {
-  const code = typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
-  if (typeof code !== "string" || !RECORD_CLASSES.test(code)) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new UnstorableRecordError(`PostgreSQL refused the record (SQLSTATE ${code}): ${message}`, { cause: error });
 }

@@ -1,6 +1,7 @@
 import type { PgClientOf, PgPool, PgPoolClient } from "./postgres-client.js";
 import { holdPool, type HeldPool } from "./postgres-pool.js";
-import { asRecordFailure, fromPgRow, pgWhere, type PgRow } from "./postgres-rows.js";
+import { asRecordFailure, missingTable } from "./postgres-errors.js";
+import { fromPgRow, pgWhere, type PgRow } from "./postgres-rows.js";
 import { createSchema, DEFAULT_TABLE, parseTableName, type TableName } from "./postgres-schema.js";
 import { runInTransaction } from "./postgres-transaction.js";
 import { byReceivedAsc, checkPositiveInteger, DEFAULT_LIST_LIMIT, DEFAULT_RETAIN_MS, PRUNE_EVERY_MS } from "./records.js";
@@ -226,14 +227,4 @@ export class PostgresInbox<Pool extends PgPool = PgPool> implements InboxStore {
       throw missingTable(error, this.#table);
     }
   }
-}
-
-/** PostgreSQL's "relation does not exist" (42P01), saying what to do. */
-function missingTable(error: unknown, table: TableName): unknown {
-  if (typeof error !== "object" || error === null || !("code" in error) || error.code !== "42P01") return error;
-  return new Error(
-    `The inbox table ${table.given} does not exist: call \`await inbox.createSchema()\` at start-up, ` +
-      "or run the SQL of postgresInboxSchema() in your migrations.",
-    { cause: error },
-  );
 }
