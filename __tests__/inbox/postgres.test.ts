@@ -308,26 +308,46 @@ describe("PostgresInbox runInTransaction (transactional: true)", () => {
 });
 
 describe("PostgresInbox and the pool's idle connections", () => {
-  const terminateIdle = async (p: pg.Pool) => {
+  const terminateIdle = async (p: pg.Pool, name: string) => {
     const admin = pool();
-    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", ["idle-test"]);
+    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [name]);
     await new Promise((resolve) => setTimeout(resolve, 200));
     return p;
   };
 
   test("a pool without an 'error' listener gets one (onPoolError): an idle connection killed does not crash the process", async () => {
-    const p = new pg.Pool({ connectionString: server.url, application_name: "idle-test" });
-    pools.push(p);
+    const p = new pg.Pool({ connectionString: server.url, application_name: "idle-1" });
     const reported: Error[] = [];
     const inbox = new PostgresInbox({ pool: p, table: "idle", onPoolError: (error) => reported.push(error) });
     await inbox.createSchema();
     await inbox.counts();
-    await terminateIdle(p);
+    await terminateIdle(p, "idle-1");
     expect(reported.length).toBe(1);
     expect(reported[0]?.message).toContain("terminating connection");
     expect(await inbox.counts()).toMatchObject({ failed: 0 });
     await inbox.close();
     expect(p.listenerCount("error")).toBe(0);
+    await p.end();
+  });
+
+  test("by default an idle connection's failure is one process warning, without the URL", async () => {
+    const p = new pg.Pool({ connectionString: server.url.replace("postgres@", "postgres:hunter2@"), application_name: "idle-2" });
+    pools.push(p);
+    const warn = jest.spyOn(process, "emitWarning").mockImplementation(() => undefined);
+    try {
+      const inbox = new PostgresInbox({ pool: p, table: "idle" });
+      await inbox.createSchema();
+      await terminateIdle(p, "idle-2");
+      expect(warn).toHaveBeenCalledTimes(1);
+      const [message, options] = warn.mock.calls[0]!;
+      expect(String(message)).toMatch(
+        /^PostgresInbox: an idle PostgreSQL connection failed \(the pool replaces it\): terminating connection/,
+      );
+      expect(String(message)).not.toContain("hunter2");
+      expect(options).toEqual({ code: "EWR_PG_POOL_ERROR" });
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   test("a pool with an 'error' listener of its own is left alone", async () => {
