@@ -45,6 +45,8 @@ export { createPokepayReceiver } from "./providers/pokepay/index.js";
 export type { PokepayEvents, PokepayMeta, PokepayReceiver, PokepayReceiverOptions } from "./providers/pokepay/index.js";
 
 export { RedisStore, type RedisStoreOptions } from "./stores/redis.js";
+export { PostgresInbox, PostgresStore, postgresInboxSchema, postgresStoreSchema } from "./postgres/index.js";
+export type { PostgresInboxOptions, PostgresStoreOptions } from "./postgres/index.js";
 export {
   MemoryInbox,
   SqliteInbox,

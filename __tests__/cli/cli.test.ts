@@ -3,10 +3,13 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
+import pg from "pg";
 import { runCli } from "../../lib/cli/run-cli.js";
+import { PostgresInbox } from "../../lib/inbox/postgres.js";
 import { RedisInbox } from "../../lib/inbox/redis.js";
 import { SqliteInbox } from "../../lib/inbox/sqlite.js";
 import type { InboxRecord, InboxStore } from "../../lib/inbox/types.js";
+import { startPostgresServer, type PostgresServer } from "../helpers/postgres-server.js";
 import { startRedisServer, type RedisServer } from "../helpers/redis-server.js";
 import { newRecord } from "../inbox/new-record.js";
 
@@ -21,18 +24,23 @@ async function cli(...argv: string[]): Promise<{ code: number; stdout: string; s
 const dir = mkdtempSync(join(tmpdir(), "ewr-cli-"));
 let server: RedisServer;
 let redis: Redis;
+let postgres: PostgresServer;
+let pool: pg.Pool;
 beforeAll(async () => {
-  server = await startRedisServer();
+  [server, postgres] = await Promise.all([startRedisServer(), startPostgresServer()]);
   redis = new Redis(server.url);
-});
+  pool = new pg.Pool({ connectionString: postgres.url });
+}, 60_000);
 afterAll(async () => {
   await redis.quit();
-  await server.stop();
+  await pool.end();
+  await Promise.all([server.stop(), postgres.stop()]);
   rmSync(dir, { recursive: true, force: true });
 });
 
 let files = 0;
-const backends: [string, () => { store: InboxStore; flags: string[] }][] = [
+type Backend = { store: InboxStore; flags: string[] };
+const backends: [string, () => Backend | Promise<Backend>][] = [
   [
     "SQLite",
     () => {
@@ -47,6 +55,15 @@ const backends: [string, () => { store: InboxStore; flags: string[] }][] = [
       return { store: new RedisInbox(redis, { prefix }), flags: ["--redis", server.url, "--prefix", prefix] };
     },
   ],
+  [
+    "PostgreSQL",
+    async () => {
+      const table = `cli_schema.inbox_${++files}`;
+      const store = new PostgresInbox({ pool, table });
+      await store.createSchema();
+      return { store, flags: ["--postgres", postgres.url, "--table", table] };
+    },
+  ],
 ];
 
 describe.each(backends)("inbox CLI against %s", (_, open) => {
@@ -58,7 +75,7 @@ describe.each(backends)("inbox CLI against %s", (_, open) => {
   const now = Date.now();
 
   beforeEach(async () => {
-    ({ store, flags } = open());
+    ({ store, flags } = await open());
     const records = [newRecord(), newRecord({ provider: "oksky", name: "Message.create" }), newRecord()];
     for (const record of records) await store.add(record, { leaseMs: 60_000, now });
     await store.fail(records[1]!.key, { error: "listener threw: boom", retryAt: undefined, now: now - 86_400_000 });
@@ -139,8 +156,13 @@ describe("inbox CLI usage", () => {
     [[], "Expected `inbox <command>`."],
     [["inbox"], "Expected `inbox <command>`."],
     [["inbox", "dance", ...sqlite], "Unknown command `dance`."],
-    [["inbox", "list"], "Give one of --sqlite <path> or --redis <url>."],
-    [["inbox", "list", ...sqlite, "--redis", "redis://127.0.0.1:1"], "Give one of --sqlite <path> or --redis <url>."],
+    [["inbox", "list"], "Give one of --sqlite <path>, --redis <url> or --postgres <url>."],
+    [["inbox", "list", ...sqlite, "--redis", "redis://127.0.0.1:1"], "Give one of --sqlite <path>, --redis <url> or --postgres <url>."],
+    [
+      ["inbox", "list", ...sqlite, "--postgres", "postgres://127.0.0.1:1/x"],
+      "Give one of --sqlite <path>, --redis <url> or --postgres <url>.",
+    ],
+    [["inbox", "list", ...sqlite, "--table", "inbox"], "--table goes with --postgres <url>."],
     [["inbox", "list", ...sqlite, "--limit", "0"], "--limit must be a positive integer, got 0."],
     [["inbox", "list", ...sqlite, "--status", "lost"], "--status must be one of pending, done, failed, got lost."],
     [["inbox", "list", "key", ...sqlite], "`list` takes no keys."],
@@ -218,5 +240,40 @@ describe("inbox CLI usage", () => {
     expect(code).toBe(1);
     expect(stderr).toContain("Cannot connect to Redis at redis://:***@127.0.0.1:1: connect ECONNREFUSED");
     expect(stderr).not.toContain("hunter2");
+  });
+});
+
+describe("inbox CLI against PostgreSQL: what it never does", () => {
+  const exists = async (table: string) =>
+    (await pool.query<{ present: boolean }>("SELECT to_regclass($1) IS NOT NULL AS present", [table])).rows[0]!.present;
+
+  test.each([["list"], ["show", "misskey:1"], ["replay", "--failed"], ["purge"]])(
+    "%s with no inbox table exits 1 naming the table and the URL (without its password), and creates nothing",
+    async (...command) => {
+      const url = postgres.url.replace("postgres@", "postgres:hunter2@");
+      const { code, stdout, stderr } = await cli("inbox", ...command, "--postgres", url, "--table", "app.missing_inbox");
+      expect({ code, stdout }).toEqual({ code: 1, stdout: "" });
+      expect(stderr).toBe(
+        `Error: No inbox table app.missing_inbox at ${postgres.url.replace("postgres@", "postgres:***@")} (nothing was created). ` +
+          "Check --table and the database in the URL.\n",
+      );
+      expect(stderr).not.toContain("hunter2");
+      expect(await exists("app.missing_inbox")).toBe(false);
+      expect((await cli("inbox", "list", "--postgres", postgres.url)).stderr).toContain("No inbox table ewr_inbox at");
+      expect(await exists("ewr_inbox")).toBe(false);
+    },
+  );
+
+  test("an unreachable server exits 1 with a message, without the password", async () => {
+    const { code, stderr } = await cli("inbox", "list", "--postgres", "postgres://app:hunter2@127.0.0.1:1/db?password=hunter2");
+    expect(code).toBe(1);
+    expect(stderr).toContain("Cannot connect to PostgreSQL at postgres://app:***@127.0.0.1:1/db?password=***: connect ECONNREFUSED");
+    expect(stderr).not.toContain("hunter2");
+  });
+
+  test("a bad --table exits 1 with the reason", async () => {
+    const { code, stderr } = await cli("inbox", "list", "--postgres", postgres.url, "--table", "x; drop table y");
+    expect(code).toBe(1);
+    expect(stderr).toContain('table "x; drop table y" is not a table name');
   });
 });

@@ -3,6 +3,8 @@ import { RedisInbox } from "../inbox/redis.js";
 import { requirePeer } from "../inbox/require-peer.js";
 import { SqliteInbox } from "../inbox/sqlite.js";
 import type { InboxStore } from "../inbox/types.js";
+import { openPostgresInbox } from "./open-postgres-inbox.js";
+import { redactUrl } from "./redact-url.js";
 
 /** An inbox opened for the CLI, and how to let go of it (and of its connection). */
 export interface OpenedInbox {
@@ -10,8 +12,12 @@ export interface OpenedInbox {
   close(): Promise<void>;
 }
 
-/** Opens the inbox the command line names: a SQLite file or a Redis server. */
-export async function openInbox(where: { sqlite: string } | { redis: string; prefix?: string }): Promise<OpenedInbox> {
+/** Where the command line says the inbox is. */
+export type InboxLocation = { sqlite: string } | { redis: string; prefix?: string } | { postgres: string; table?: string };
+
+/** Opens the inbox the command line names: a SQLite file, a Redis server or a PostgreSQL table. */
+export async function openInbox(where: InboxLocation): Promise<OpenedInbox> {
+  if ("postgres" in where) return openPostgresInbox(where.postgres, where.table);
   if ("sqlite" in where) {
     // Never create: a mistyped path must say so, not leave an empty inbox behind.
     const store = new SqliteInbox({ path: where.sqlite, create: false });
@@ -53,15 +59,4 @@ function loadIoredis(): { Redis: typeof import("ioredis").Redis } {
   }
   if (typeof ioredis.Redis !== "function") throw new Error("ioredis was found but does not export Redis (ioredis 5 or later is needed).");
   return { Redis: ioredis.Redis };
-}
-
-/** The URL without its password, for messages. */
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "the given URL";
-  }
 }

@@ -6,7 +6,7 @@ import { replayInbox } from "../inbox/replay-inbox.js";
 import { showInbox } from "../inbox/show-inbox.js";
 import type { InboxStatus, InboxStore } from "../inbox/types.js";
 import { formatCounts, formatRecord, formatTable } from "./format-records.js";
-import { openInbox } from "./open-inbox.js";
+import { openInbox, type InboxLocation } from "./open-inbox.js";
 import { USAGE, UsageError } from "./usage.js";
 
 /** Where the CLI writes; the process's streams by default, a buffer in tests. */
@@ -24,6 +24,8 @@ const OPTIONS = {
   sqlite: { type: "string" },
   redis: { type: "string" },
   prefix: { type: "string" },
+  postgres: { type: "string" },
+  table: { type: "string" },
   provider: { type: "string" },
   status: { type: "string" },
   before: { type: "string" },
@@ -128,11 +130,13 @@ function commandFor(command: string, keys: string[], values: Values): Run {
   }
 }
 
-function storeLocation(values: Values): { sqlite: string } | { redis: string; prefix?: string } {
-  const { sqlite, redis, prefix } = values;
-  if (sqlite !== undefined && redis === undefined) return { sqlite };
-  if (redis !== undefined && sqlite === undefined) return { redis, prefix };
-  throw new UsageError("Give one of --sqlite <path> or --redis <url>.");
+function storeLocation(values: Values): InboxLocation {
+  const { sqlite, redis, postgres, prefix, table } = values;
+  if (table !== undefined && postgres === undefined) throw new UsageError("--table goes with --postgres <url>.");
+  if (sqlite !== undefined && redis === undefined && postgres === undefined) return { sqlite };
+  if (redis !== undefined && sqlite === undefined && postgres === undefined) return { redis, prefix };
+  if (postgres !== undefined && sqlite === undefined && redis === undefined) return { postgres, table };
+  throw new UsageError("Give one of --sqlite <path>, --redis <url> or --postgres <url>.");
 }
 
 function noKeys(command: string, keys: string[]): void {

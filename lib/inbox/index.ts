@@ -2,6 +2,7 @@ export type { InboxFilter, InboxRecord, InboxStatus, InboxStore, NewInboxRecord,
 export { MemoryInbox, type MemoryInboxOptions } from "./memory.js";
 export { SqliteInbox, type SqliteInboxOptions, type SqliteDatabaseConstructor } from "./sqlite.js";
 export { RedisInbox, type RedisInboxOptions } from "./redis.js";
+export { PostgresInbox, type PostgresInboxOptions } from "./postgres.js";
 export type { RedisClient } from "../stores/redis.js";
 export { listInbox } from "./list-inbox.js";
 export { showInbox } from "./show-inbox.js";
