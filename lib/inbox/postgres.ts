@@ -129,10 +129,12 @@ export class PostgresInbox<Pool extends PgPool = PgPool> implements InboxStore {
       record.receivedAt,
       now + leaseMs,
       now,
+      // A record left for workers (no lease) has had no attempt yet.
+      leaseMs > 0 ? 1 : 0,
     ];
     const sql = `INSERT INTO ${this.#table.qualified}
         (key, provider, name, delivery_id, known, payload, meta, received_at, status, attempts, next_attempt_at, last_error, updated_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 1, $9, NULL, $10)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $11, $9, NULL, $10)
       ON CONFLICT (key) DO NOTHING`;
     const result = await this.#query(sql, values).catch((error: unknown) => {
       throw asRecordFailure(error);

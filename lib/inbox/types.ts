@@ -118,15 +118,6 @@ export interface InboxStore {
   /** Pending and failed counts, for health checks and metrics. */
   counts(): Promise<{ pending: number; failed: number; done: number }>;
   close(): Promise<void>;
-  /**
-   * Optional. Runs `attempt` for record `key` in one database transaction that, when `attempt`
-   * resolves, marks the record done and commits; when it rejects, rolls back and rethrows (the
-   * worker then records the failure with `fail`, outside the transaction). Resolves false
-   * without calling `attempt` when the record is not the caller's to run: another worker's
-   * transaction holds it, or it is no longer pending. While `attempt` runs, `event` is bound to
-   * the transaction (PostgresInbox: `inbox.transactionOf(event)`).
-   */
-  runInTransaction?(key: string, event: object, attempt: () => Promise<void>, options: { now: number }): Promise<boolean>;
 }
 
 const INBOX_METHODS = ["add", "leaseDue", "complete", "fail", "get", "list", "requeue", "purge", "counts", "close"] as const;

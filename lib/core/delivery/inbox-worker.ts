@@ -205,16 +205,20 @@ export class InboxWorker {
       }
       await dispatch();
     } catch (cause) {
-      if (failed === undefined) {
-        // The transaction itself failed (begin, lock, commit): nothing of it stands, and the
-        // lease runs out into a retry. Not the listeners' failure, so not counted as theirs.
-        this.#context.report(new WebhookError("store_unavailable", "The inbox could not run the delivery's transaction.", { cause }));
-        return;
-      }
-      const error = failed.error as WebhookError;
+      // The transaction itself may fail (begin, lock, commit, or a statement a listener
+      // caught that aborted it): nothing of it stands. Counted as an attempt all the same,
+      // so a delivery that can never commit ends failed rather than retried forever.
+      const error =
+        failed === undefined
+          ? new WebhookError("store_unavailable", "The inbox could not commit the delivery's transaction.", {
+              cause,
+              provider: event.provider,
+              event,
+            })
+          : (failed.error as WebhookError);
       this.#context.report(error);
       const retryAt = attempts >= maxAttempts ? undefined : Date.now() + backoffDelay(attempts, this.#settings);
-      const message = error.errors?.map(String).join("; ") ?? String(error);
+      const message = error.errors?.map(String).join("; ") ?? (failed ? String(error) : `${error.message} ${String(cause)}`);
       await this.#quietly(() => store.fail(key, { error: message.slice(0, 2000), retryAt, now: Date.now() }));
       return;
     }
