@@ -13,15 +13,15 @@ const publicDir = fileURLToPath(new URL("./public/", import.meta.url));
 /**
  * @param {{ credentials: Record<string, { value: string }>, log: import("./event-log.mjs").EventLog, selfUrl: () => string }} options
  *   `selfUrl` is where the demo can reach its own hooks (known once it listens).
- * @returns the app, and `close()` to drain the receivers and close the inbox.
+ * @returns the app, its inbox or queue, and `close()` to drain the receivers and close them.
  */
-export function createDemoApp({ credentials, log, selfUrl }) {
+export async function createDemoApp({ credentials, log, selfUrl }) {
   const app = express();
   app.disable("x-powered-by");
 
   // Hooks first, and no global body parser: each receiver reads its own body, bounded.
   const observability = createObservability();
-  const { receivers, inbox } = createDemoReceivers(credentials, observability);
+  const { receivers, inbox, queue, close: closeStorage } = await createDemoReceivers(credentials, observability);
   if (inbox) observability.observeInbox(inbox);
   app.get("/metrics", observability.serveMetrics);
   for (const [provider, receiver] of Object.entries(receivers)) {
@@ -37,7 +37,7 @@ export function createDemoApp({ credentials, log, selfUrl }) {
     ...provider,
     path: hookPath(provider.id),
     auth: credentialSources.find((source) => source.provider === provider.id)?.sentAs,
-    inbox: inbox !== undefined && INBOX_PROVIDERS.includes(provider.id),
+    inbox: (inbox ?? queue) !== undefined && INBOX_PROVIDERS.includes(provider.id),
   }));
   app.get("/api/catalog", (_req, res) => res.json({ providers }));
   app.post("/api/send", express.json({ limit: "4kb" }), async (req, res) => {
@@ -59,9 +59,9 @@ export function createDemoApp({ credentials, log, selfUrl }) {
   app.use(express.static(publicDir, { index: "index.html" }));
 
   async function close() {
-    // In-flight dispatches finish (bounded) before the inbox file closes.
+    // In-flight dispatches finish (bounded) before the inbox or queue closes.
     await Promise.all(Object.values(receivers).map((receiver) => receiver.close({ timeoutMs: 3000 })));
-    await inbox?.close();
+    await closeStorage();
   }
-  return { app, inbox, close };
+  return { app, inbox, queue, close };
 }

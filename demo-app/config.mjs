@@ -9,6 +9,13 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 /** The embedded inbox's SQLite file (demo-app/data/ is git-ignored); DEMO_INBOX_PATH overrides it. */
 export const INBOX_PATH = process.env.DEMO_INBOX_PATH || fileURLToPath(new URL("./data/inbox.sqlite", import.meta.url));
 
+/** PostgreSQL instead of SQLite (DEMO_POSTGRES_URL, e.g. postgres://localhost/app), in this table. */
+export const POSTGRES_URL = process.env.DEMO_POSTGRES_URL || undefined;
+export const POSTGRES_TABLE = process.env.DEMO_POSTGRES_TABLE || "demo_webhook_inbox";
+/** A BullMQ queue on Redis instead of an inbox (DEMO_REDIS_URL, e.g. redis://127.0.0.1:6379). */
+export const REDIS_URL = process.env.DEMO_REDIS_URL || undefined;
+export const BULLMQ_QUEUE = "demo-webhooks";
+
 /**
  * Providers whose deliveries go through the inbox: OK SKY never resends, and NHN Cloud
  * (KakaoTalk Bizmessage, SMS, Email) and Pokepay document no retries, so a listener that throws must not lose the event.

@@ -1,6 +1,6 @@
 // One console line per log entry, aligned so a burst of deliveries reads as a table.
 
-const MARKS = { accepted: "✓", duplicate: "=", failed: "!", rejected: "✗" };
+const MARKS = { accepted: "✓", duplicate: "=", failed: "!", rejected: "✗", queued: "→" };
 
 /** e.g. `10:42:07 ✓ misskey          200  note via firefish (3f1c…)  2.4 ms` */
 export function formatEntry(entry) {
@@ -12,6 +12,8 @@ export function formatEntry(entry) {
     entry.id && `(${entry.id})`,
     entry.reason,
     entry.outcome === "duplicate" && "duplicate, not dispatched",
+    entry.outcome === "queued" && "queued for a worker",
+    entry.via === "worker" && "run by the worker",
   ]
     .filter(Boolean)
     .join(" ");

@@ -4,7 +4,7 @@
 import { createServer } from "node:http";
 import { relative } from "node:path";
 import { createDemoApp } from "./app.mjs";
-import { credentialSources, demoCredentials, INBOX_PATH, INBOX_PROVIDERS } from "./config.mjs";
+import { BULLMQ_QUEUE, credentialSources, demoCredentials, INBOX_PATH, INBOX_PROVIDERS, POSTGRES_TABLE, POSTGRES_URL } from "./config.mjs";
 import { EventLog } from "./event-log.mjs";
 import { formatEntry } from "./format-entry.mjs";
 
@@ -14,7 +14,14 @@ const credentials = demoCredentials();
 const log = new EventLog();
 let baseUrl = "";
 
-const { app, inbox, close } = createDemoApp({ credentials, log, selfUrl: () => baseUrl });
+let demo;
+try {
+  demo = await createDemoApp({ credentials, log, selfUrl: () => baseUrl });
+} catch (error) {
+  console.error(`The demo could not open its inbox or queue: ${error.message}`);
+  process.exit(1);
+}
+const { app, inbox, queue, close } = demo;
 const server = createServer(app);
 log.subscribe((entry) => console.log(formatEntry(entry)));
 
@@ -22,6 +29,18 @@ function urlOf(address) {
   // A wildcard address is reachable on loopback; IPv6 literals need brackets.
   const name = address.address === "0.0.0.0" || address.address === "::" ? "127.0.0.1" : address.address;
   return `http://${name.includes(":") ? `[${name}]` : name}:${address.port}`;
+}
+
+/** A URL without its password, for printing. */
+function redacted(url) {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    parsed.searchParams.delete("password");
+    return parsed.toString();
+  } catch {
+    return "(the URL given)";
+  }
 }
 
 function printWelcome() {
@@ -35,10 +54,16 @@ function printWelcome() {
     const shown = fromEnv ? "(set from the environment)" : value;
     console.log(`    ${env.padEnd(width)}  ${shown.padEnd(26)} ${sentAs}`);
   }
-  if (inbox) {
+  if (inbox && POSTGRES_URL) {
+    const where = redacted(POSTGRES_URL);
+    console.log(`\n  inbox       PostgreSQL ${where}, table ${POSTGRES_TABLE} (${INBOX_PROVIDERS.join(", ")})`);
+    console.log(`              node dist/esm/cli/main.js inbox list --postgres '${where}' --table ${POSTGRES_TABLE}`);
+  } else if (inbox) {
     const file = relative(process.cwd(), INBOX_PATH);
     console.log(`\n  inbox       ${file} (${INBOX_PROVIDERS.join(", ")})`);
     console.log(`              node dist/esm/cli/main.js inbox list --sqlite ${file}`);
+  } else if (queue) {
+    console.log(`\n  queue       BullMQ "${BULLMQ_QUEUE}" (${INBOX_PROVIDERS.join(", ")}), run by a worker in this process`);
   }
   console.log(`\n  try it:     npm run demo:send -- misskey note`);
   console.log(`              npm run demo:send -- oksky Message.create --content-type multipart/form-data`);

@@ -14,6 +14,8 @@ export function trackDeliveries(provider, receiver, onDone) {
   receiver.onAny((event) => {
     const request = currentRequest.getStore();
     if (request) request.event = event;
+    // No request behind it: a queue's worker running what an ingest answered earlier.
+    else onDone({ ...toEntry(provider, { event }, null, 0), via: "worker" });
   });
   receiver.onError((error) => {
     const request = currentRequest.getStore();
@@ -22,7 +24,13 @@ export function trackDeliveries(provider, receiver, onDone) {
   });
 
   return (req, res, next) => {
-    const request = { started: performance.now(), event: undefined, error: undefined };
+    const request = { started: performance.now(), event: undefined, error: undefined, answer: undefined };
+    // The answer's body tells a duplicate from a delivery handed to a queue: neither ran a listener here.
+    const end = res.end;
+    res.end = function (chunk, ...rest) {
+      request.answer = chunk;
+      return end.call(this, chunk, ...rest);
+    };
     let done = false;
     const finish = () => {
       if (done) return;
@@ -36,19 +44,21 @@ export function trackDeliveries(provider, receiver, onDone) {
   };
 }
 
-function outcomeOf(status, event, error) {
+function outcomeOf(status, event, error, answer) {
+  if (status === null) return "accepted";
   if (status === undefined || status >= 400) return "rejected";
   if (error) return "failed"; // acknowledged (the provider never resends) but not delivered
-  return event ? "accepted" : "duplicate";
+  if (event) return "accepted";
+  return String(answer ?? "").includes('"duplicate":true') ? "duplicate" : "queued";
 }
 
-function toEntry(provider, { event, error }, status, latencyMs) {
+function toEntry(provider, { event, error, answer }, status, latencyMs) {
   const identified = event ?? error?.event;
   const entry = {
     provider,
     status: status ?? null,
     latencyMs: Math.round(latencyMs * 10) / 10,
-    outcome: outcomeOf(status, event, error),
+    outcome: outcomeOf(status, event, error, answer),
     name: identified?.name,
     id: identified?.id,
     known: identified?.known,

@@ -79,7 +79,11 @@ function renderEntry(entry) {
         : el(
             "span",
             { class: "name unnamed" },
-            entry.outcome === "duplicate" ? "duplicate, not dispatched again" : "refused before identifying the event",
+            entry.outcome === "duplicate"
+              ? "duplicate, not dispatched again"
+              : entry.outcome === "queued"
+                ? "queued: a worker runs it"
+                : "refused before identifying the event",
           ),
       entry.software
         ? el(
@@ -95,7 +99,10 @@ function renderEntry(entry) {
             "unknown event",
           )
         : undefined,
-      entry.outcome === "accepted" && viaInbox.has(entry.provider)
+      entry.via === "worker"
+        ? el("span", { class: "tag", title: "Run by a BullMQ worker after the ingest answered" }, "worker")
+        : undefined,
+      entry.outcome === "accepted" && entry.via === undefined && viaInbox.has(entry.provider)
         ? el(
             "span",
             { class: "tag", title: "Stored in the embedded inbox before dispatch: a failing listener is retried from it" },
