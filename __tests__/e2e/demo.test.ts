@@ -5,6 +5,8 @@ import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 import { PROVIDERS } from "../fixtures/providers.js";
+import { startPostgresServer } from "../helpers/postgres-server.js";
+import { startRedisServer } from "../helpers/redis-server.js";
 
 // The demo as a user runs it: its server on a free port, the package resolved by name
 // from a fresh build, the live page in a real headless Chromium, samples posted with
@@ -66,10 +68,10 @@ function stagePackage(): string {
   return dir;
 }
 
-function startDemo(cwd: string): Promise<typeof demo> {
+function startDemo(cwd: string, env: Record<string, string> = {}): Promise<typeof demo> {
   const child = spawn(process.execPath, ["demo-app/server.mjs"], {
     cwd,
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1" },
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -93,9 +95,13 @@ function startDemo(cwd: string): Promise<typeof demo> {
   });
 }
 
-/** `npm run demo:send -- ...args` against the test's demo; resolves with what it printed. */
+/** `npm run demo:send -- ...args` against the test's demo (or another); resolves with what it printed. */
 async function send(...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, ["demo-app/send.mjs", ...args, "--url", demo.url], { cwd: stage, timeout: 15_000 });
+  return sendTo(demo.url, ...args);
+}
+
+async function sendTo(url: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, ["demo-app/send.mjs", ...args, "--url", url], { cwd: stage, timeout: 15_000 });
   return stdout;
 }
 
@@ -428,3 +434,69 @@ test(
   },
   TEST_TIMEOUT_MS,
 );
+
+describe("the demo over PostgreSQL or BullMQ, when given a URL", () => {
+  const others: (typeof demo)[] = [];
+  afterAll(async () => {
+    for (const other of others) {
+      const exited = new Promise((resolve) => other.child.once("exit", resolve));
+      other.child.kill("SIGTERM");
+      await exited;
+    }
+  });
+
+  async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
+    const end = Date.now() + 15_000;
+    while (!(await check())) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  test("DEMO_POSTGRES_URL: OK SKY's delivery is kept in PostgreSQL, done, and listed by the inbox CLI", async () => {
+    const postgres = await startPostgresServer();
+    try {
+      const other = await startDemo(stage, { DEMO_POSTGRES_URL: postgres.url });
+      others.push(other);
+      expect(other.output()).toContain("inbox       PostgreSQL postgres://postgres@127.0.0.1:");
+      expect(await sendTo(other.url, "oksky", "Message.create")).toMatch(/→ 200 OK\n\{"ok":true\}/);
+      const list = async () =>
+        (
+          await run(
+            process.execPath,
+            ["dist/esm/cli/main.js", "inbox", "list", "--postgres", postgres.url, "--table", "demo_webhook_inbox"],
+            {
+              cwd: stage,
+            },
+          )
+        ).stdout;
+      await until(async () => /oksky\s+Message\.create\s+done/.test(await list()), "the record done");
+    } finally {
+      const other = others.pop();
+      if (other) {
+        other.child.kill("SIGTERM");
+        await new Promise((resolve) => other.child.once("exit", resolve));
+      }
+      await postgres.stop();
+    }
+  }, 60_000);
+
+  test("DEMO_REDIS_URL: OK SKY's delivery is queued when answered, then run by the BullMQ worker", async () => {
+    const redis = await startRedisServer();
+    try {
+      const other = await startDemo(stage, { DEMO_REDIS_URL: redis.url });
+      others.push(other);
+      expect(other.output()).toContain('queue       BullMQ "demo-webhooks"');
+      expect(await sendTo(other.url, "oksky", "Message.create")).toMatch(/→ 200 OK\n\{"ok":true\}/);
+      await until(() => /→ oksky\s+200\s+queued for a worker/.test(other.output()), "the queued line");
+      await until(() => /✓ oksky\s+---\s+Message\.create run by the worker/.test(other.output()), "the worker's line");
+    } finally {
+      const other = others.pop();
+      if (other) {
+        other.child.kill("SIGTERM");
+        await new Promise((resolve) => other.child.once("exit", resolve));
+      }
+      await redis.stop();
+    }
+  }, 60_000);
+});
