@@ -65,6 +65,8 @@ export class InboxWorker {
   /** Set by `work()`: how many attempts may run here at once. */
   #concurrency: number | undefined;
   #filling = false;
+  /** Bumped by every call of #fill: one made while a round was leasing makes it go on. */
+  #fillRequests = 0;
   #closed = false;
 
   constructor(context: DeliveryContext, settings: InboxSettings) {
@@ -146,10 +148,14 @@ export class InboxWorker {
   /** Worker mode: leases as many due records as there are free slots, until none are due. */
   async #fill(): Promise<void> {
     const concurrency = this.#concurrency;
-    if (this.#filling || concurrency === undefined || this.#closed) return;
+    if (concurrency === undefined || this.#closed) return;
+    this.#fillRequests += 1;
+    // One lease at a time; a slot freed meanwhile asks the running round to go on.
+    if (this.#filling) return;
     this.#filling = true;
     try {
       for (;;) {
+        const asked = this.#fillRequests;
         const free = concurrency - this.#inFlight.size;
         // close() clears the timer: no new lease after it.
         if (free <= 0 || this.#timer === undefined) return;
@@ -164,7 +170,9 @@ export class InboxWorker {
             void this.#attempt(record.key, eventOfRecord(record), record.attempts, this.#context.hooks && {});
           }
         }
-        if (records.length < free) return;
+        // All that was due is taken, and no slot freed while leasing: the timer or the next
+        // attempt to end looks again.
+        if (records.length < free && this.#fillRequests === asked) return;
       }
     } catch (cause) {
       this.#context.report(new WebhookError("store_unavailable", "The inbox could not be read.", { cause }));
