@@ -66,7 +66,7 @@ async function runMode(server, admin, mode, round) {
   const inbox = new PostgresInbox({ connectionString: server.url, table, transactional: true });
   await inbox.createSchema();
   await admin.query(`CREATE TABLE ${effects} (delivery_id text NOT NULL, pid int NOT NULL)`);
-  const env = { PG_URL: server.url, TABLE: table, EFFECTS: effects, WORK_MS_MAX: workMax, LEASE_MS: "30000", CONCURRENCY: "16" };
+  const env = { PG_URL: server.url, TABLE: table, EFFECTS: effects, WORK_MS_MAX: workMax, LEASE_MS: "30000", CONCURRENCY: "8" };
   const children = [];
   const ingestRole = mode === "apart" ? "ingest" : "both";
   const ingest = await Promise.all([0, 1].map(() => start({ ...env, ROLE: ingestRole }, /listening \d+/)));
