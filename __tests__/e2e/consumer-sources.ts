@@ -4,17 +4,25 @@
 
 /**
  * An ESM app that sends one delivery through every optional part, over HTTP through
- * Express: RedisStore (dedupe), RedisInbox, SqliteInbox, webhookMetrics and
- * webhookTracing. Reads REDIS_URL and SQLITE_PATH; prints one JSON line.
+ * Express: RedisStore (dedupe), RedisInbox, SqliteInbox, a transactional PostgresInbox,
+ * PostgresStore (dedupe), BullmqHandoff with a createBullmqWorker worker, webhookMetrics
+ * and webhookTracing. Reads REDIS_URL, SQLITE_PATH and PG_URL; prints one JSON line.
  */
 export const OPTIONAL_PARTS_APP = `
 import express from "express";
 import { Redis } from "ioredis";
 import { Registry } from "prom-client";
-import { createMisskeyReceiver, createOkskyReceiver, createPokepayReceiver, RedisStore, RedisInbox, SqliteInbox } from "express-webhook-receivers";
-import { misskeyDelivery, okskyDelivery, pokepayDelivery } from "express-webhook-receivers/testing";
+import pg from "pg";
+import { Queue } from "bullmq";
+import {
+  createMisskeyReceiver, createOkskyReceiver, createPokepayReceiver, createOneInboxReceiver, createKakaoBizmessageReceiver,
+  createNhnCloudReceiver, RedisStore, RedisInbox, SqliteInbox,
+} from "express-webhook-receivers";
+import { misskeyDelivery, okskyDelivery, pokepayDelivery, oneInboxDelivery, kakaoBizmessageDelivery, nhnCloudDelivery } from "express-webhook-receivers/testing";
 import { webhookMetrics } from "express-webhook-receivers/metrics";
 import { webhookTracing } from "express-webhook-receivers/tracing";
+import { PostgresInbox, PostgresStore } from "express-webhook-receivers/postgres";
+import { BullmqHandoff, createBullmqWorker } from "express-webhook-receivers/bullmq";
 
 // A recording tracer: @opentelemetry/sdk-trace-base's peer range stops below the
 // newest @opentelemetry/api, and only the API is our peer.
@@ -40,21 +48,49 @@ const registry = new Registry();
 const metrics = webhookMetrics({ registry });
 const hooks = [metrics.hooks, webhookTracing({ tracer })];
 
-const seen = { misskey: 0, oksky: [], pokepay: [] };
+// PostgreSQL through the application's own pg (connectionString): the inbox and the store
+// load it from this project's node_modules. The listener's row commits with "done".
+const db = new pg.Client({ connectionString: process.env.PG_URL });
+await db.connect();
+await db.query("CREATE TABLE calls (call_id text PRIMARY KEY, outcome text NOT NULL)");
+const postgresInbox = new PostgresInbox({ connectionString: process.env.PG_URL, transactional: true });
+await postgresInbox.createSchema();
+const postgresDedupe = new PostgresStore({ connectionString: process.env.PG_URL });
+await postgresDedupe.createSchema();
+
+// BullMQ on the same Redis: the ingest receiver enqueues, the worker's receiver runs listeners.
+const connection = { url: process.env.REDIS_URL };
+const queue = new Queue("consumer-webhooks", { connection });
+
+const seen = { misskey: 0, oksky: [], pokepay: [], kakao: 0, nhn: [] };
 const misskey = createMisskeyReceiver({ secret: "s", dedupe: new RedisStore(redis, { prefix: "consumer:" }), hooks });
 misskey.on("note", () => { seen.misskey += 1; });
 const oksky = createOkskyReceiver({ secret: "s", inbox: redisInbox, hooks });
 oksky.on("Message.create", (e) => { seen.oksky.push(e.payload.object.content); });
 const pokepay = createPokepayReceiver({ auth: { token: "t" }, inbox: sqlite, hooks });
 pokepay.on("process_user_stats_operation", (e) => { seen.pokepay.push(e.payload.operation_id); });
+const oneinbox = createOneInboxReceiver({ auth: { token: "t" }, inbox: postgresInbox, hooks });
+oneinbox.on("call.ended", async (e) => {
+  await postgresInbox.transactionOf(e).query("INSERT INTO calls (call_id, outcome) VALUES ($1, $2)", [e.payload.call_id, e.payload.outcome]);
+});
+const kakao = createKakaoBizmessageReceiver({ secret: "s", dedupe: postgresDedupe, hooks });
+kakao.on("MESSAGE_RESULT_UPDATE", () => { seen.kakao += 1; });
+const nhnIngest = createNhnCloudReceiver({ secret: "s", queue: new BullmqHandoff(queue), hooks });
+const nhnWork = createNhnCloudReceiver({ secret: "s", hooks });
+nhnWork.on("SMS/CONVERSION_BLOCK", (e) => { seen.nhn.push(e.payload.hooksId); });
+const worker = createBullmqWorker(nhnWork, { connection, queue: queue.name });
 
 const app = express();
 app.use("/hooks/misskey", misskey.router);
 app.use("/hooks/oksky", oksky.router);
 app.use("/hooks/pokepay", pokepay.router);
+app.use("/hooks/oneinbox", oneinbox.router);
+app.use("/hooks/kakao", kakao.router);
+app.use("/hooks/nhn", nhnIngest.router);
 const server = await new Promise((resolve) => { const s = app.listen(0, "127.0.0.1", () => resolve(s)); });
-const post = async (path, d) =>
-  (await fetch("http://127.0.0.1:" + server.address().port + path, { method: "POST", headers: d.headers, body: d.body })).status;
+const send = (path, d) => fetch("http://127.0.0.1:" + server.address().port + path, { method: "POST", headers: d.headers, body: d.body });
+const post = async (path, d) => (await send(path, d)).status;
+const answer = async (path, d) => { const response = await send(path, d); return [response.status, await response.json()]; };
 const settled = async (inbox) => {
   for (let i = 0; i < 200; i += 1) {
     const counts = await inbox.counts();
@@ -70,19 +106,49 @@ const message = okskyDelivery("Message.create", { secret: "s", contentType: "mul
 const okskyStatus = await post("/hooks/oksky", message);
 const operation = pokepayDelivery("process_user_stats_operation", { token: "t" });
 const pokepayStatus = await post("/hooks/pokepay", operation);
+const call = oneInboxDelivery("call.ended", { token: "t" });
+const oneinboxStatus = await post("/hooks/oneinbox", call);
+const update = kakaoBizmessageDelivery("MESSAGE_RESULT_UPDATE", { secret: "s" });
+const kakaoStatuses = [await post("/hooks/kakao", update), await post("/hooks/kakao", update)];
+const block = nhnCloudDelivery("SMS/CONVERSION_BLOCK", { secret: "s" });
+const blockAnswer = await answer("/hooks/nhn", block);
+const completed = async () => {
+  for (let i = 0; i < 400 && (await queue.getJobCounts("completed")).completed === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 25));
+  return queue.getJobCounts("completed", "failed", "waiting", "active", "delayed");
+};
+const jobsBefore = await completed();
+// A resend once its job is done: answered as a duplicate, nothing enqueued or run again.
+const resendAnswer = await answer("/hooks/nhn", block);
+await new Promise((resolve) => setTimeout(resolve, 300));
 
-const result = {
+const out = {
   misskey: { statuses: misskeyStatuses, dispatched: seen.misskey, dedupeKeys: (await redis.keys("consumer:*")).length },
   oksky: { status: okskyStatus, contents: seen.oksky, expected: message.payload.object.content, inbox: await settled(redisInbox) },
   pokepay: { status: pokepayStatus, ids: seen.pokepay, expected: operation.payload.operation_id, inbox: await settled(sqlite) },
+  postgresInbox: {
+    status: oneinboxStatus,
+    inbox: await settled(postgresInbox),
+    rows: (await db.query("SELECT call_id, outcome FROM calls")).rows,
+    expected: { call_id: call.payload.call_id, outcome: call.payload.outcome },
+  },
+  postgresStore: { statuses: kakaoStatuses, dispatched: seen.kakao, dedupeKeys: Number((await db.query("SELECT count(*) FROM ewr_dedupe")).rows[0].count) },
+  bullmq: {
+    answers: [blockAnswer, resendAnswer],
+    ran: seen.nhn,
+    expected: block.payload.hooksId,
+    jobsBefore,
+    jobsAfter: await queue.getJobCounts("completed", "failed", "waiting", "active", "delayed"),
+  },
   requests: (await registry.metrics()).split("\\n").filter((line) => line.startsWith("webhook_requests_total{")).sort(),
   spans: spans.filter((span) => span.ended).map((span) => span.name).sort(),
 };
-await Promise.all([misskey.close(), oksky.close(), pokepay.close()]);
-await sqlite.close();
+await Promise.all([misskey.close(), oksky.close(), pokepay.close(), oneinbox.close(), kakao.close(), nhnIngest.close(), nhnWork.close()]);
+await worker.close();
+await queue.close();
+await Promise.all([sqlite.close(), postgresInbox.close(), postgresDedupe.close(), db.end()]);
 server.close();
 redis.disconnect();
-console.log(JSON.stringify(result));
+console.log(JSON.stringify(out));
 `;
 
 /**
@@ -100,6 +166,9 @@ import { createPokepayReceiver } from "express-webhook-receivers/pokepay";
 import { misskeyDelivery, okskyEventNames, type Delivery } from "express-webhook-receivers/testing";
 import { webhookMetrics } from "express-webhook-receivers/metrics";
 import { webhookTracing } from "express-webhook-receivers/tracing";
+import { PostgresInbox, PostgresStore, postgresInboxSchema } from "express-webhook-receivers/postgres";
+import { BullmqHandoff, createBullmqWorker } from "express-webhook-receivers/bullmq";
+import { Queue } from "bullmq";
 
 const app = express();
 const misskey = createMisskeyReceiver({ secret: "s" });
@@ -128,6 +197,33 @@ webhookMetrics({ registry: 1 });
 // @ts-expect-error: not an OpenTelemetry tracer
 webhookTracing({ tracer: 1 });
 const names: readonly string[] = okskyEventNames;
-export const used = [delivery, names, MISSKEY_SECRET_HEADER, createOkskyReceiver, RedisStore, RedisInbox, SqliteInbox] as const;
+
+// PostgreSQL without @types/pg: the declarations type pg structurally.
+const inbox = new PostgresInbox({ connectionString: "postgres://localhost/app", transactional: true });
+const calls = createOneInboxReceiver({ auth: { token: "t" }, inbox });
+calls.on("call.ended", async (e) => {
+  const { rows, rowCount } = await inbox.transactionOf(e).query("INSERT INTO calls (call_id) VALUES ($1)", [e.payload.call_id]);
+  // @ts-expect-error: SQL text, not a number
+  await inbox.transactionOf(e).query(1);
+  // @ts-expect-error: a row count is a number or null
+  const wrong: string = rowCount;
+  return void [rows, wrong];
+});
+const schema: string = postgresInboxSchema({ table: "app.webhook_inbox" });
+// @ts-expect-error: a table name is a string
+postgresInboxSchema({ table: 1 });
+// @ts-expect-error: a dedupe store takes a pool or a connectionString, not a number
+new PostgresStore({ pool: 1 });
+
+// BullMQ: the hand-off takes a Queue, the worker the queue's name.
+const connection = { host: "127.0.0.1", port: 6379 };
+createMisskeyReceiver({ secret: "s", queue: new BullmqHandoff(new Queue("webhooks", { connection }), { maxAttempts: 5 }) });
+const worker = createBullmqWorker(misskey, { connection, queue: "webhooks" });
+// @ts-expect-error: the queue's name, not a number
+createBullmqWorker(misskey, { connection, queue: 1 });
+// @ts-expect-error: a BullMQ Queue, not its name
+new BullmqHandoff("webhooks");
+
+export const used = [delivery, names, MISSKEY_SECRET_HEADER, createOkskyReceiver, RedisStore, RedisInbox, SqliteInbox, schema, worker] as const;
 export type Failure = WebhookError;
 `;

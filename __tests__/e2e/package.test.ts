@@ -1,7 +1,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { startPostgresServer } from "../helpers/postgres-server.js";
 import { startRedisServer } from "../helpers/redis-server.js";
 import { OPTIONAL_PARTS_APP, TYPED_CONSUMER } from "./consumer-sources.js";
 
@@ -131,7 +132,7 @@ describe("the published tarball, installed from the registry beside the newest m
   const nodeMajor = Number(process.versions.node.split(".")[0]);
   // better-sqlite3 13 needs Node 22 (on Node 20 it crashes); the peer range allows it.
   const sqliteMajor = nodeMajor >= 22 ? 13 : 12;
-  const peers = ["express@5", "ioredis@6", `better-sqlite3@${sqliteMajor}`, "prom-client@15", "@opentelemetry/api@1"];
+  const peers = ["express@5", "ioredis@6", `better-sqlite3@${sqliteMajor}`, "prom-client@15", "@opentelemetry/api@1", "pg@8", "bullmq@6"];
   const typescripts = {
     ts50: "5.0",
     ts54: "5.4",
@@ -139,6 +140,8 @@ describe("the published tarball, installed from the registry beside the newest m
     ts6: "6",
     ts7: "7",
   } as const;
+  // No @types/pg: our declarations type pg structurally (checked below), and the typed
+  // consumer compiles without it.
   const typings = ["@types/express@5", `@types/node@${nodeMajor}`];
 
   let consumer: string;
@@ -216,35 +219,81 @@ describe("the published tarball, installed from the registry beside the newest m
     expect(JSON.parse(inConsumer(["--input-type=commonjs", "-e", cjs]))).toEqual(expected);
   });
 
-  test("a delivery goes through RedisStore, RedisInbox, SqliteInbox, webhookMetrics and webhookTracing", async () => {
-    const redis = await startRedisServer();
-    try {
-      writeFileSync(join(consumer, "optional-parts.mjs"), OPTIONAL_PARTS_APP);
-      const out = JSON.parse(
-        inConsumer(["optional-parts.mjs"], { REDIS_URL: redis.url, SQLITE_PATH: join(consumer, "inbox.db") }),
-      ) as Record<string, Record<string, unknown>>;
-      const settled = { pending: 0, failed: 0, done: 1 };
-      expect(out.misskey).toEqual({ statuses: [200, 200], dispatched: 1, dedupeKeys: 1 });
-      expect(out.oksky).toMatchObject({ status: 200, contents: [out.oksky!.expected], inbox: settled });
-      expect(out.pokepay).toMatchObject({ status: 200, ids: [out.pokepay!.expected], inbox: settled });
-      expect(out.requests).toEqual([
-        'webhook_requests_total{provider="misskey",outcome="duplicate",status="200"} 1',
-        'webhook_requests_total{provider="misskey",outcome="ok",status="200"} 1',
-        'webhook_requests_total{provider="oksky",outcome="ok",status="200"} 1',
-        'webhook_requests_total{provider="pokepay",outcome="ok",status="200"} 1',
-      ]);
-      expect(out.spans).toEqual(
-        expect.arrayContaining([
-          "webhook misskey note",
-          "webhook misskey note listener",
-          "webhook oksky Message.create listener",
-          "webhook pokepay process_user_stats_operation listener",
-        ]),
-      );
-    } finally {
-      await redis.stop();
-    }
-  }, 120_000);
+  test(
+    "a delivery goes through RedisStore, RedisInbox, SqliteInbox, a transactional PostgresInbox, PostgresStore, " +
+      "BullmqHandoff with createBullmqWorker, webhookMetrics and webhookTracing",
+    async () => {
+      const [redis, postgres] = await Promise.all([startRedisServer(), startPostgresServer()]);
+      try {
+        writeFileSync(join(consumer, "optional-parts.mjs"), OPTIONAL_PARTS_APP);
+        const out = JSON.parse(
+          inConsumer(["optional-parts.mjs"], { REDIS_URL: redis.url, PG_URL: postgres.url, SQLITE_PATH: join(consumer, "inbox.db") }),
+        ) as Record<string, Record<string, unknown>>;
+        const settled = { pending: 0, failed: 0, done: 1 };
+        expect(out.misskey).toEqual({ statuses: [200, 200], dispatched: 1, dedupeKeys: 1 });
+        expect(out.oksky).toMatchObject({ status: 200, contents: [out.oksky!.expected], inbox: settled });
+        expect(out.pokepay).toMatchObject({ status: 200, ids: [out.pokepay!.expected], inbox: settled });
+        // The listener's row, written through the delivery's transaction, committed with its "done".
+        expect(out.postgresInbox).toMatchObject({ status: 200, rows: [out.postgresInbox!.expected], inbox: settled });
+        expect(out.postgresStore).toEqual({ statuses: [200, 200], dispatched: 1, dedupeKeys: 1 });
+        // The worker ran the listener once; the resend after its job completed added no job.
+        const jobs = { completed: 1, failed: 0, waiting: 0, active: 0, delayed: 0 };
+        expect(out.bullmq).toEqual({
+          answers: [
+            [200, { ok: true }],
+            [200, { ok: true, duplicate: true }],
+          ],
+          ran: [out.bullmq!.expected],
+          expected: out.bullmq!.expected,
+          jobsBefore: jobs,
+          jobsAfter: jobs,
+        });
+        expect(out.requests).toEqual([
+          'webhook_requests_total{provider="kakao-bizmessage",outcome="duplicate",status="200"} 1',
+          'webhook_requests_total{provider="kakao-bizmessage",outcome="ok",status="200"} 1',
+          'webhook_requests_total{provider="misskey",outcome="duplicate",status="200"} 1',
+          'webhook_requests_total{provider="misskey",outcome="ok",status="200"} 1',
+          'webhook_requests_total{provider="nhn-cloud",outcome="duplicate",status="200"} 1',
+          'webhook_requests_total{provider="nhn-cloud",outcome="ok",status="200"} 1',
+          'webhook_requests_total{provider="oksky",outcome="ok",status="200"} 1',
+          'webhook_requests_total{provider="oneinbox",outcome="ok",status="200"} 1',
+          'webhook_requests_total{provider="pokepay",outcome="ok",status="200"} 1',
+        ]);
+        expect(out.spans).toEqual(
+          expect.arrayContaining([
+            "webhook misskey note",
+            "webhook misskey note listener",
+            "webhook oksky Message.create listener",
+            "webhook pokepay process_user_stats_operation listener",
+            "webhook oneinbox call.ended listener",
+            "webhook kakao-bizmessage MESSAGE_RESULT_UPDATE listener",
+            // Run by the BullMQ worker, outside any request: spanned as an inbox retry is.
+            "webhook nhn-cloud listener",
+          ]),
+        );
+        // Two requests and the worker's run.
+        expect((out.spans as unknown as string[]).filter((name) => name === "webhook nhn-cloud SMS/CONVERSION_BLOCK")).toHaveLength(3);
+      } finally {
+        await Promise.all([redis.stop(), postgres.stop()]);
+      }
+    },
+    120_000,
+  );
+
+  test("the PostgreSQL declarations type pg structurally: a consumer needs no @types/pg", () => {
+    const dist = join(consumer, "node_modules", "express-webhook-receivers", "dist");
+    const declarations = (readdirSync(dist, { recursive: true }) as string[]).filter((file) => file.endsWith(".d.ts"));
+    expect(declarations.filter((file) => /postgres/.test(file)).length).toBeGreaterThan(0);
+    const namingPg = declarations.filter((file) => {
+      const text = readFileSync(join(dist, file), "utf8");
+      if (/<reference\s+types=["']pg["']/.test(text)) return true;
+      // Examples in doc comments may show `import pg from "pg"`: only code counts.
+      const code = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
+      return /\bfrom\s*["']pg["']|import\(\s*["']pg["']\s*\)|require\(\s*["']pg["']\s*\)/.test(code);
+    });
+    expect(existsSync(join(consumer, "node_modules", "@types", "pg"))).toBe(false);
+    expect(namingPg).toEqual([]);
+  });
 
   // Module settings a consumer's tsconfig may have. TypeScript 5 defaults `module:
   // commonjs` to node10 resolution, 6 and 7 to bundler; 6 deprecates node10, 7 removed it.
