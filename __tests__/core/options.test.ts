@@ -123,17 +123,27 @@ describe("invalid options throw a TypeError naming the factory, the option, what
     [
       "inbox: {}",
       { secret: "s", inbox: {} },
-      'option "inbox.store" must be an inbox store (a SqliteInbox, RedisInbox or MemoryInbox); got undefined.',
+      'option "inbox.store" must be an inbox store (a SqliteInbox, PostgresInbox, RedisInbox or MemoryInbox); got undefined.',
     ],
     [
       "inbox: not a store",
       { secret: "s", inbox: "./inbox.db" },
-      'option "inbox" must be an inbox store, or { store, maxAttempts, leaseMs, pollIntervalMs, backoffMs, maxBackoffMs }; got the string "./inbox.db".',
+      'option "inbox" must be an inbox store, or { store, maxAttempts, leaseMs, pollIntervalMs, backoffMs, maxBackoffMs, ingestOnly }; got the string "./inbox.db".',
     ],
     [
       "a zero inbox maxAttempts",
       { secret: "s", inbox: { store: new MemoryInbox(), maxAttempts: 0 } },
       'option "inbox.maxAttempts" must be a positive whole number; got the number 0.',
+    ],
+    [
+      "a non-boolean inbox ingestOnly",
+      { secret: "s", inbox: { store: new MemoryInbox(), ingestOnly: "yes" } },
+      'option "inbox.ingestOnly" must be true or false; got the string "yes".',
+    ],
+    [
+      "queue: a URL, not a queue",
+      { secret: "s", queue: "redis://127.0.0.1:6379" },
+      'option "queue" must be a delivery queue with enqueue (e.g. new BullmqHandoff(queue)); got the string "redis://127.0.0.1:6379".',
     ],
     [
       "a non-boolean allowUnauthenticated",

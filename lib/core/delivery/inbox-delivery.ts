@@ -1,8 +1,7 @@
-import { isRecordFailure } from "../../inbox/store-failure.js";
 import type { EventDelivery, DeliveryContext } from "./event-delivery.js";
 import type { DirectDelivery } from "./direct-delivery.js";
 import { withTimeout } from "../with-timeout.js";
-import { WebhookError } from "../errors.js";
+import { keepFailure } from "./keep-failure.js";
 import type { InboxWorker } from "./inbox-worker.js";
 import type { WebhookEventBase, WebhookResponse } from "../types.js";
 
@@ -22,17 +21,12 @@ export class InboxDelivery implements EventDelivery {
   }
 
   async deliver(event: WebhookEventBase, attempt: object | undefined): Promise<WebhookResponse> {
-    const { answers, report, ack, dispatchTimeoutMs, provider } = this.#context;
+    const { answers, report, ack, dispatchTimeoutMs } = this.#context;
     let accepted: "duplicate" | { attempt: Promise<void> };
     try {
       accepted = await this.#worker.accept(event, attempt);
     } catch (cause) {
-      // An outage passes, so a resend may be stored; a record the store can never hold
-      // (unserialisable, refused by a constraint) is refused for good instead of
-      // inviting resends that would all fail the same way.
-      const error = isRecordFailure(cause)
-        ? new WebhookError("unstorable_payload", "The inbox can never store this delivery.", { cause, provider, event })
-        : new WebhookError("store_unavailable", "The inbox could not store the delivery.", { cause, provider, event });
+      const error = keepFailure(cause, "inbox", event);
       report(error);
       // For a provider that never resends, dispatching without the inbox is better
       // than losing the event, whatever the reason.

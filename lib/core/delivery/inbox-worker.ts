@@ -36,6 +36,20 @@ export function inboxKey(event: WebhookEventBase): string {
   return `${event.provider}:${deliveryKey(event, event.id ?? `~${randomUUID()}`)}`;
 }
 
+/** What an inbox (or a queue) keeps of an event. */
+export function recordOf(event: WebhookEventBase): NewInboxRecord {
+  return {
+    key: inboxKey(event),
+    provider: event.provider,
+    name: event.name,
+    deliveryId: event.id,
+    known: event.known,
+    payload: event.payload,
+    meta: event.meta,
+    receivedAt: event.receivedAt.getTime(),
+  };
+}
+
 /** The event a stored record (inbox record, queued job) stands for. */
 export function eventOfRecord(record: Omit<NewInboxRecord, "key">): WebhookEventBase {
   return {
@@ -101,18 +115,10 @@ export class InboxWorker {
    */
   async accept(event: WebhookEventBase, token: object | undefined): Promise<"duplicate" | { attempt: Promise<void> }> {
     const now = Date.now();
-    const key = inboxKey(event);
+    const record = recordOf(event);
+    const { key } = record;
     const added = await this.#settings.store.add(
-      {
-        key,
-        provider: event.provider,
-        name: event.name,
-        deliveryId: event.id,
-        known: event.known,
-        payload: event.payload,
-        meta: event.meta,
-        receivedAt: event.receivedAt.getTime(),
-      },
+      record,
       // Ingest only: due at once, for whichever worker polls first.
       { leaseMs: this.#settings.ingestOnly ? 0 : this.#settings.leaseMs, now },
     );

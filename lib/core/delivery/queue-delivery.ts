@@ -1,9 +1,8 @@
-import { isRecordFailure } from "../../inbox/store-failure.js";
 import type { DeliveryQueue } from "../../inbox/delivery-queue.js";
 import type { EventDelivery, DeliveryContext } from "./event-delivery.js";
 import type { DirectDelivery } from "./direct-delivery.js";
-import { inboxKey } from "./inbox-worker.js";
-import { WebhookError } from "../errors.js";
+import { recordOf } from "./inbox-worker.js";
+import { keepFailure } from "./keep-failure.js";
 import type { WebhookEventBase, WebhookResponse } from "../types.js";
 
 /**
@@ -22,24 +21,12 @@ export class QueueDelivery implements EventDelivery {
   }
 
   async deliver(event: WebhookEventBase, attempt: object | undefined): Promise<WebhookResponse> {
-    const { answers, report, provider } = this.#context;
+    const { answers, report } = this.#context;
     let added: boolean;
     try {
-      added = await this.#queue.enqueue({
-        key: inboxKey(event),
-        provider: event.provider,
-        name: event.name,
-        deliveryId: event.id,
-        known: event.known,
-        payload: event.payload,
-        meta: event.meta,
-        receivedAt: event.receivedAt.getTime(),
-      });
+      added = await this.#queue.enqueue(recordOf(event));
     } catch (cause) {
-      // As with an inbox: an outage invites a resend; a job the queue can never hold is final.
-      const error = isRecordFailure(cause)
-        ? new WebhookError("unstorable_payload", "The queue can never store this delivery.", { cause, provider, event })
-        : new WebhookError("store_unavailable", "The queue could not store the delivery.", { cause, provider, event });
+      const error = keepFailure(cause, "queue", event);
       report(error);
       // A provider that never resends would lose the event: dispatch it here instead.
       return answers.resends ? answers.failed(error) : this.#fallback.deliver(event, attempt);

@@ -2,8 +2,8 @@
 // Env: REDIS_PORT, QUEUE. Prints "listening <port>" when ready.
 import express from "express";
 import { Queue } from "bullmq";
-import { BullmqHandoff } from "../../../lib/bullmq/index.js";
-import { createMisskeyReceiver } from "../../../lib/index.js";
+import { BullmqHandoff } from "../../lib/bullmq/index.js";
+import { createMisskeyReceiver } from "../../lib/index.js";
 
 const env = process.env;
 const queue = new Queue(env["QUEUE"]!, { connection: { host: "127.0.0.1", port: Number(env["REDIS_PORT"]) } });

@@ -2,8 +2,8 @@
 // notes its start (RPUSH starts "<NAME> <id>"), works WORK_MS, then records its effect (INCR
 // effect:<id>). Env: REDIS_PORT, QUEUE, NAME, WORK_MS. Prints "ready" once taking jobs.
 import { Redis } from "ioredis";
-import { createBullmqWorker } from "../../../lib/bullmq/index.js";
-import { createMisskeyReceiver } from "../../../lib/index.js";
+import { createBullmqWorker } from "../../lib/bullmq/index.js";
+import { createMisskeyReceiver } from "../../lib/index.js";
 
 const env = process.env;
 const port = Number(env["REDIS_PORT"]);
