@@ -44,7 +44,11 @@ async function setUp(servers, dir) {
   const workerReceiver = createMisskeyReceiver({ secret }).on("note", (e) => {
     jobsDone.get(e.id)?.();
   });
-  const worker = createBullmqWorker(workerReceiver, { connection: { host: "127.0.0.1", port: servers.redis.port }, queue: "bench-stores", concurrency: 8 });
+  const worker = createBullmqWorker(workerReceiver, {
+    connection: { host: "127.0.0.1", port: servers.redis.port },
+    queue: "bench-stores",
+    concurrency: 8,
+  });
   await worker.waitUntilReady();
   const inbox = (store) => createMisskeyReceiver({ secret, inbox: store, logger: false });
   const stores = [
@@ -106,7 +110,9 @@ export async function runStores() {
   const { stores, close } = await setUp(servers, dir);
   try {
     console.log(`\n# Cost per delivery, by store — ${new Date().toISOString()}`);
-    console.log(`${ROUNDS} interleaved rounds × ${N} deliveries per store, one at a time (Misskey note, ack after dispatch, empty listener)\n`);
+    console.log(
+      `${ROUNDS} interleaved rounds × ${N} deliveries per store, one at a time (Misskey note, ack after dispatch, empty listener)\n`,
+    );
     const times = new Map(stores.map((s) => [s.id, { answered: [], done: [] }]));
     for (const store of stores) await measure(store, 50); // warm-up: compile paths, fill pools
     for (let round = 0; round < ROUNDS; round++) {
@@ -121,7 +127,9 @@ export async function runStores() {
       const t = times.get(store.id);
       const answered = t.answered.sort((a, b) => a - b);
       const done = t.done.sort((a, b) => a - b);
-      const cells = [percentile(answered, 50), percentile(answered, 99), percentile(done, 50), percentile(done, 99)].map((v) => v.toFixed(3));
+      const cells = [percentile(answered, 50), percentile(answered, 99), percentile(done, 50), percentile(done, 99)].map((v) =>
+        v.toFixed(3),
+      );
       console.log(`| ${store.id} | ${cells.join(" | ")} | ${(percentile(answered, 50) / baseMedian).toFixed(2)}× |`);
     }
   } finally {

@@ -57,7 +57,11 @@ function post(port, d) {
 }
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-const median = (values) => quantile([...values].sort((a, b) => a - b), 0.5);
+const median = (values) =>
+  quantile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 
 async function runMode(server, admin, mode, round) {
   const table = `bench_${mode}_${round}`;
@@ -118,12 +122,16 @@ const server = await startPostgresServer();
 const admin = new pg.Pool({ connectionString: server.url, max: 2 });
 try {
   console.log(`# Ingest with workers apart vs together — ${new Date().toISOString()}`);
-  console.log(`${senders} senders, ${seconds} s per mode and round, ${rounds} rounds (interleaved), listeners work 0–${workMax} ms in their transaction\n`);
+  console.log(
+    `${senders} senders, ${seconds} s per mode and round, ${rounds} rounds (interleaved), listeners work 0–${workMax} ms in their transaction\n`,
+  );
   const results = [];
   for (let round = 1; round <= rounds; round++) {
     for (const mode of round % 2 ? ["together", "apart"] : ["apart", "together"]) results.push(await runMode(server, admin, mode, round));
   }
-  console.log("| mode | answered/s (median of rounds) | answer p50 ms | answer p99 ms | drain after load, s | effects = answered, none doubled |");
+  console.log(
+    "| mode | answered/s (median of rounds) | answer p50 ms | answer p99 ms | drain after load, s | effects = answered, none doubled |",
+  );
   console.log("|---|---|---|---|---|---|");
   const rows = {};
   for (const mode of ["together", "apart"]) {

@@ -140,7 +140,7 @@ test("2 ingest and 2 worker processes on one PostgreSQL, one worker killed mid-l
       while (next < deliveries.length) {
         const index = next++;
         const d = deliveries[index]!;
-        if (index === Math.floor(DELIVERIES / 3)) await kill(workers[0]!);
+        if (index === Math.floor(DELIVERIES / 3)) await kill(workers[0]);
         const answer = await post(index % 2 ? a.port : b.port, d);
         answers.push(answer.status);
         if (index % 10 === 0) {
