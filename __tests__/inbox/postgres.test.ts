@@ -1,4 +1,6 @@
 import pg from "pg";
+import { createMisskeyReceiver } from "../../lib/index.js";
+import { misskeyDelivery } from "../../lib/testing/index.js";
 import { PostgresInbox } from "../../lib/inbox/postgres.js";
 import { postgresInboxSchema } from "../../lib/inbox/postgres-schema.js";
 import { isRecordFailure } from "../../lib/inbox/store-failure.js";
@@ -229,9 +231,8 @@ describe("PostgresInbox runInTransaction (transactional: true)", () => {
     expect(await run(record.key, event, () => Promise.resolve())).toBe(false);
   });
 
-  test("a second run on the same key while the first holds it resolves false at once, without calling its attempt", async () => {
-    const record = newRecord();
-    await inbox.add(record, { leaseMs: LEASE, now });
+  /** Runs a first attempt that holds the record until `release()`. */
+  async function holding(record: ReturnType<typeof newRecord>) {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     let entered!: () => void;
@@ -243,16 +244,79 @@ describe("PostgresInbox runInTransaction (transactional: true)", () => {
       await held;
     });
     await inside;
+    return { first, release };
+  }
+
+  test("a second run on the same key waits for the first, then finds it done and resolves false without calling its attempt", async () => {
+    const record = newRecord();
+    await inbox.add(record, { leaseMs: LEASE, now });
+    const { first, release } = await holding(record);
     const second = jest.fn(() => Promise.resolve());
     const other = new PostgresInbox({ pool: pool(), table: "tx_inbox", transactional: true });
-    const started = Date.now();
-    expect(await other.runInTransaction!(record.key, { id: record.key }, second, { now })).toBe(false);
-    expect(Date.now() - started).toBeLessThan(1000);
-    expect(second).not.toHaveBeenCalled();
+    const waiting = other.runInTransaction!(record.key, { id: record.key }, second, { now });
+    await new Promise((resolve) => setTimeout(resolve, 200));
     release();
+    expect(await first).toBe(true);
+    expect(await waiting).toBe(false);
+    expect(second).not.toHaveBeenCalled();
+    expect(await rowsOf(record.key)).toBe(1);
+  });
+
+  test("a second run gives up after lockTimeoutMs while the first still holds the record: false, its attempt not called", async () => {
+    const record = newRecord();
+    await inbox.add(record, { leaseMs: LEASE, now });
+    const { first, release } = await holding(record);
+    const second = jest.fn(() => Promise.resolve());
+    const other = new PostgresInbox({ pool: pool(), table: "tx_inbox", transactional: true, lockTimeoutMs: 200 });
+    try {
+      const started = Date.now();
+      expect(await other.runInTransaction!(record.key, { id: record.key }, second, { now })).toBe(false);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+      expect(second).not.toHaveBeenCalled();
+    } finally {
+      release();
+    }
     expect(await first).toBe(true);
     expect(await rowsOf(record.key)).toBe(1);
   });
+
+  test("the listener's statements do not inherit the lock wait: lock_timeout is back to the server's", async () => {
+    const record = newRecord();
+    await inbox.add(record, { leaseMs: LEASE, now });
+    const event = { id: record.key };
+    let setting: string | undefined;
+    await run(record.key, event, async () => {
+      const { rows } = await inbox.transactionOf(event).query<{ lock_timeout: string }>("SHOW lock_timeout");
+      setting = rows[0]?.lock_timeout;
+    });
+    expect(setting).toBe("0");
+  });
+
+  test("two workers over one transactional inbox: no delivery waits out its lease (a lease statement's passing lock is waited for, not skipped)", async () => {
+    // Before: runInTransaction took the row with SKIP LOCKED, and a row another worker's lease
+    // statement had just rechecked (and kept locked to its end) was skipped; the delivery then
+    // sat out its whole lease (two workers drained 49 deliveries/s instead of ~2,000; with 3,000
+    // deliveries a handful are left pending for the 10-minute lease, and this test fails).
+    const shared = new PostgresInbox({ pool: pool(), table: "tx_two_workers", transactional: true });
+    await shared.createSchema();
+    const ingest = createMisskeyReceiver({ secret: "s", logger: false, inbox: { store: shared, ingestOnly: true } });
+    const total = 3000;
+    for (let i = 0; i < total; i++) await ingest.receive(misskeyDelivery("note", { secret: "s" }));
+    const workers = [0, 1].map(() => {
+      const store = new PostgresInbox({ pool: pool(), table: "tx_two_workers", transactional: true });
+      return createMisskeyReceiver({ secret: "s", logger: false, inbox: { store, leaseMs: 600_000, pollIntervalMs: 20 } })
+        .on("note", (e) => store.transactionOf(e).query("SELECT 1"))
+        .work({ concurrency: 8 });
+    });
+    try {
+      const deadline = Date.now() + 60_000;
+      while ((await shared.counts()).done < total && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      // Every record done, none of them by a lease running out (10 minutes): each ran on its first lease.
+      expect(await shared.counts()).toEqual({ pending: 0, failed: 0, done: total });
+    } finally {
+      await Promise.all([ingest, ...workers].map((receiver) => receiver.close()));
+    }
+  }, 90_000);
 
   test("a statement that failed inside the listener (error caught there) rolls everything back and rejects", async () => {
     const record = newRecord();

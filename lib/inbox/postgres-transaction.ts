@@ -1,21 +1,26 @@
 import type { PgPool, PgPoolClient } from "./postgres-client.js";
 import type { TableName } from "./postgres-schema.js";
 
+/** SQLSTATE 55P03: lock_timeout ran out. */
+const LOCK_NOT_AVAILABLE = "55P03";
+
 export interface TransactionRun<Client extends PgPoolClient> {
   pool: PgPool<Client>;
   table: TableName;
+  /** How long an attempt waits for its record's row lock before leaving it to whoever holds it. */
+  lockTimeoutMs: number;
   /** The inbox's own map of events to the transaction running them. */
   bound: WeakMap<object, Client>;
 }
 
 /**
  * `InboxStore.runInTransaction` over one client of the pool: the row is locked
- * (`FOR UPDATE SKIP LOCKED`, so a second worker gets false at once instead of waiting),
+ * (`FOR UPDATE`, waiting at most lockTimeoutMs: a second worker running it gets false),
  * `attempt` runs with `event` bound to the client, and the record is marked done in the
  * same transaction as whatever the listeners wrote through it.
  */
 export async function runInTransaction<Client extends PgPoolClient>(
-  { pool, table, bound }: TransactionRun<Client>,
+  { pool, table, bound, lockTimeoutMs }: TransactionRun<Client>,
   key: string,
   event: object,
   attempt: () => Promise<void>,
@@ -30,12 +35,24 @@ export async function runInTransaction<Client extends PgPoolClient>(
   };
   client.on?.("error", onError);
   try {
-    await client.query("BEGIN");
-    const { rows } = await client.query(`SELECT status FROM ${table.qualified} WHERE key = $1 FOR UPDATE SKIP LOCKED`, [key]);
-    if ((rows[0] as { status?: string } | undefined)?.status !== "pending") {
+    // Not SKIP LOCKED: another worker's lease statement may hold the row for a moment (READ
+    // COMMITTED keeps a lock on a row it rechecked and then passed over until the statement
+    // ends), and skipping it then left the delivery to wait out its whole lease. A wait past
+    // lockTimeoutMs means another worker's transaction is running this delivery: not ours.
+    await client.query(`BEGIN; SET LOCAL lock_timeout = ${String(lockTimeoutMs)}`);
+    const locked = await client.query(`SELECT status FROM ${table.qualified} WHERE key = $1 FOR UPDATE`, [key]).then(
+      ({ rows }) => (rows[0] as { status?: string } | undefined)?.status,
+      (error: unknown) => {
+        if (codeOf(error) === LOCK_NOT_AVAILABLE) return undefined;
+        throw error;
+      },
+    );
+    if (locked !== "pending") {
       await client.query("ROLLBACK");
       return false;
     }
+    // The listeners' own statements wait for locks as the server is configured to.
+    await client.query("SET LOCAL lock_timeout TO DEFAULT");
     if (bound.has(event)) throw new TypeError("This event is already running in a transaction.");
     bound.set(event, client);
     try {

@@ -32,6 +32,13 @@ export interface PostgresInboxOptions<Pool extends PgPool = PgPool> {
    * @default false
    */
   transactional?: boolean;
+  /**
+   * With `transactional`: how long an attempt waits for its delivery's row lock. Another
+   * worker's lease statement holds it for a moment now and then; past this wait, another
+   * worker's transaction is running the delivery, and this attempt leaves it to that one.
+   * @default 5000
+   */
+  lockTimeoutMs?: number;
   /** Told when an idle connection of the pool fails (see the class). @default a process warning */
   onPoolError?: (error: Error) => void;
 }
@@ -70,16 +77,18 @@ export class PostgresInbox<Pool extends PgPool = PgPool> implements InboxStore {
     table = DEFAULT_TABLE,
     retainMs = DEFAULT_RETAIN_MS,
     transactional = false,
+    lockTimeoutMs = 5000,
     onPoolError,
   }: PostgresInboxOptions<Pool>) {
     this.#table = parseTableName(table);
     checkPositiveInteger("retainMs", retainMs);
     this.#retainMs = retainMs;
     if (typeof transactional !== "boolean") throw new TypeError("transactional must be true or false.");
+    checkPositiveInteger("lockTimeoutMs", lockTimeoutMs);
     this.#held = holdPool("PostgresInbox", { pool, connectionString, onPoolError });
     this.#pool = this.#held.pool;
     if (transactional) {
-      const run = { pool: this.#pool, table: this.#table, bound: this.#bound };
+      const run = { pool: this.#pool, table: this.#table, bound: this.#bound, lockTimeoutMs };
       this.runInTransaction = async (key, event, attempt, { now }) => {
         const ran = await runInTransaction(run, key, event, attempt, now);
         if (ran) await this.#pruneNow(now).catch(() => undefined);
