@@ -7,11 +7,8 @@
 //    deliveries/s answered, and how long the workers took to finish every job.
 // Needs `npm run build` first (it imports the package as users do).
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { Queue } from "bullmq";
 import { createMisskeyReceiver } from "express-webhook-receivers";
@@ -21,18 +18,13 @@ import { misskeyDelivery } from "express-webhook-receivers/testing";
 const N = Number(process.env.BENCH_BULLMQ_N ?? 2000);
 const LOAD = Number(process.env.BENCH_BULLMQ_LOAD ?? 4000);
 const root = fileURLToPath(new URL("..", import.meta.url));
+const require = createRequire(import.meta.url);
+require("../__tests__/helpers/ts-require.cjs");
+const { startRedisServer } = require("../__tests__/helpers/redis-server.ts");
 const children = new Set();
 process.on("exit", () => {
   for (const child of children) child.kill("SIGKILL");
 });
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 
 function run(args, ready, env = {}) {
   const child = spawn(args[0], args.slice(1), { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
@@ -99,12 +91,9 @@ function post(agent, port, d) {
 }
 
 async function main() {
-  const dir = mkdtempSync(join(tmpdir(), "ewr-bench-redis-"));
-  const redisPort = await freePort();
-  await run(
-    ["/usr/bin/redis-server", "--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
-    /Ready to accept/,
-  );
+  // The tests' own redis-server starter: a free loopback port, no persistence.
+  const redis = await startRedisServer();
+  const redisPort = redis.port;
   const connection = { host: "127.0.0.1", port: redisPort };
   try {
     const rows = [];
@@ -156,7 +145,7 @@ async function main() {
     console.log(`- every job completed by the workers after ${worked.toFixed(2)} s (${Math.round(LOAD / worked)} jobs/s)`);
   } finally {
     for (const child of children) child.kill("SIGKILL");
-    rmSync(dir, { recursive: true, force: true });
+    await redis.stop();
   }
 }
 

@@ -104,6 +104,9 @@ describe("PostgresInbox schema", () => {
     // @ts-expect-error: a URL is not a pool
     expect(() => new PostgresInbox({ pool: server.url })).toThrow("`pool` must be a pg.Pool");
     expect(() => new PostgresInbox({ pool: pool(), retainMs: 0 })).toThrow("retainMs must be a positive integer");
+    expect(() => new PostgresInbox({ pool: pool(), transactional: true, lockTimeoutMs: 0 })).toThrow(
+      "lockTimeoutMs must be a positive integer",
+    );
   });
 });
 
